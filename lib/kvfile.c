@@ -14,10 +14,10 @@
 #include "kvfile.h"
 #include "xmalloc.h"
 
-/* Returns the length of the valid UTF-8 prefix of s[0..len). */
-static size_t
-kv_utf8_valid_prefix(const unsigned char *s, size_t len)
+size_t
+kv_utf8_valid_prefix(const char *str, size_t len)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 
 	while (i < len) {
@@ -106,7 +106,7 @@ kv_parse_line(struct kv_file *f, const char *path, int lineno,
 		diags_add(d, path, lineno, "line longer than %d bytes", KV_MAX_LINE);
 		return -1;
 	}
-	valid = kv_utf8_valid_prefix((const unsigned char *)p, len);
+	valid = kv_utf8_valid_prefix(p, len);
 	if (valid != len) {
 		diags_add(d, path, lineno, "invalid UTF-8 at byte %zu of the line",
 		    valid + 1);

@@ -61,4 +61,7 @@ const struct kv_pair *kv_get(const struct kv_section *, const char *key);
  */
 int	 kv_read_file(const char *path, size_t max, char **buf, size_t *len);
 
+/* Length of the longest valid UTF-8 prefix of s[0..len). */
+size_t	 kv_utf8_valid_prefix(const char *s, size_t len);
+
 #endif

@@ -43,7 +43,7 @@ xreallocarray(void *old, size_t nmemb, size_t size)
 
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		xmalloc_die(SIZE_MAX);
-	p = realloc(old, nmemb * size ? nmemb * size : 1);
+	p = realloc(old, nmemb != 0 && size != 0 ? nmemb * size : 1);
 	if (p == NULL)
 		xmalloc_die(nmemb * size);
 	return p;
