@@ -1,0 +1,123 @@
+/*
+ * test_kvfile.c: the shared "[section]" / "key = value" syntax: values run
+ * to the end of the line untouched (regexes need no escaping), keys repeat,
+ * and every syntax error is reported with its line, not just the first.
+ */
+#include "testutil.h"
+#include "kvfile.h"
+
+static void
+test_basic(void)
+{
+	const char *src =
+	    "# comment\n"
+	    "global = 1\n"
+	    "[rule insult.x]\n"
+	    "  pattern  = \\bvoll(idiot|depp)\\b  \n"
+	    "pattern = a = b # not a comment\n"
+	    "\n"
+	    "[account]\n"
+	    "key=value\n";
+	struct kv_file f;
+	struct diags d = { 0 };
+
+	CHECK_INT(kv_parse_buffer("t.rules", src, strlen(src), &f, &d), 0);
+	CHECK_INT(d.n, 0);
+	CHECK_INT(f.nsections, 3);
+	CHECK_STR(f.sections[0].kind, "");
+	CHECK_STR(f.sections[0].pairs[0].key, "global");
+	CHECK_STR(f.sections[1].kind, "rule");
+	CHECK_STR(f.sections[1].name, "insult.x");
+	CHECK_INT(f.sections[1].line, 3);
+	CHECK_INT(f.sections[1].npairs, 2);
+	CHECK_STR(f.sections[1].pairs[0].value, "\\bvoll(idiot|depp)\\b");
+	CHECK_INT(f.sections[1].pairs[0].line, 4);
+	CHECK_STR(f.sections[1].pairs[1].value, "a = b # not a comment");
+	CHECK_STR(kv_get(&f.sections[1], "pattern")->value, "a = b # not a comment");
+	CHECK_STR(f.sections[2].kind, "account");
+	CHECK_STR(f.sections[2].name, "");
+	CHECK_STR(f.sections[2].pairs[0].value, "value");
+	kv_file_free(&f);
+	diags_free(&d);
+}
+
+static void
+test_errors_all_reported(void)
+{
+	const char src[] =
+	    "[rule ok]\n"
+	    "no equals sign here\n"		/* 2 */
+	    "[broken\n"				/* 3 */
+	    "bad key! = x\n"			/* 4 */
+	    "[rule two words]\n"		/* 5 */
+	    "x = \xff\xfe\n"			/* 6 invalid UTF-8 */
+	    "y = a\0b\n"			/* 7 NUL */
+	    "z = fine\n";
+	struct kv_file f;
+	struct diags d = { 0 };
+	char buf[256];
+
+	CHECK_INT(kv_parse_buffer("e.rules", src, sizeof src - 1, &f, &d), -1);
+	CHECK_INT(d.n, 6);
+	if (d.n == 6) {
+		diags_format(&d, 0, buf, sizeof buf);
+		CHECK_STR(buf, "e.rules:2: expected 'key = value' or '[section]'");
+		CHECK_INT(d.v[1].line, 3);
+		CHECK_INT(d.v[2].line, 4);
+		CHECK_INT(d.v[3].line, 5);
+		CHECK_INT(d.v[4].line, 6);
+		CHECK(strstr(d.v[4].msg, "UTF-8") != NULL);
+		CHECK_INT(d.v[5].line, 7);
+		CHECK(strstr(d.v[5].msg, "NUL") != NULL);
+	}
+	/* what did parse is still there */
+	CHECK_STR(kv_get(&f.sections[1], "z")->value, "fine");
+	kv_file_free(&f);
+	diags_free(&d);
+}
+
+static void
+test_long_line_and_missing_file(void)
+{
+	size_t n = KV_MAX_LINE + 10;
+	char *big = malloc(n + 1);
+	struct kv_file f;
+	struct diags d = { 0 };
+
+	memset(big, 'a', n);
+	memcpy(big, "k = ", 4);
+	big[n] = '\0';
+	CHECK_INT(kv_parse_buffer("big", big, n, &f, &d), -1);
+	CHECK_INT(d.n, 1);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "longer") != NULL);
+	kv_file_free(&f);
+	diags_clear(&d);
+	free(big);
+
+	CHECK_INT(kv_parse_file("/nonexistent/x.rules", &f, &d), -1);
+	CHECK_INT(d.n, 1);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "cannot read") != NULL);
+	kv_file_free(&f);
+	diags_free(&d);
+}
+
+static void
+test_utf8_prefix(void)
+{
+	CHECK_INT(kv_utf8_valid_prefix("abc", 3), 3);
+	CHECK_INT(kv_utf8_valid_prefix("\xc3\xa4x", 3), 3);
+	CHECK_INT(kv_utf8_valid_prefix("a\xc3", 2), 1);		/* truncated */
+	CHECK_INT(kv_utf8_valid_prefix("a\xc0\xaf", 3), 1);	/* overlong */
+	CHECK_INT(kv_utf8_valid_prefix("a\xed\xa0\x80", 4), 1);	/* surrogate */
+	CHECK_INT(kv_utf8_valid_prefix("\xf0\x9d\x90\x80", 4), 4);
+}
+
+int
+main(void)
+{
+	test_basic();
+	test_errors_all_reported();
+	test_long_line_and_missing_file();
+	test_utf8_prefix();
+	return tu_finish("test_kvfile");
+}
