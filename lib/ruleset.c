@@ -1377,6 +1377,7 @@ rs_add_match(struct verdict *v, const struct ruleset *rs, const struct rs_part *
 	nz_span_to_orig(t, vs, ve, &os, &oe);
 	m = &v->matches[v->nmatches++];
 	m->rule = p->rule;
+	m->part = (uint32_t)(p - rs->parts);
 	m->rule_id = r->id;
 	m->category = r->category;
 	m->severity = r->severity;
@@ -1574,4 +1575,43 @@ rs_check_examples(const struct ruleset *rs, struct diags *d)
 	verdict_free(&v);
 	rs_scratch_free(s);
 	return failed;
+}
+
+size_t
+rs_check_coverage(const struct ruleset *rs, struct diags *d)
+{
+	struct rs_scratch	*s = rs_scratch_new(rs);
+	struct verdict		 v;
+	bool			*hit;
+	size_t			 i, k, m, missing = 0;
+
+	hit = xcalloc(rs->nparts ? rs->nparts : 1, sizeof *hit);
+	verdict_init(&v);
+	for (i = 0; i < rs->nrules; i++) {
+		const struct rs_rule *r = &rs->rules[i];
+
+		for (k = 0; k < r->nexamples; k++) {
+			if (!r->examples[k].match)
+				continue;
+			rs_classify(rs, s, r->examples[k].text,
+			    strlen(r->examples[k].text), r->scope, &v);
+			for (m = 0; m < v.nmatches; m++)
+				if (v.matches[m].rule == i)
+					hit[v.matches[m].part] = true;
+		}
+	}
+	for (i = 0; i < rs->nparts; i++) {
+		const struct rs_part *p = &rs->parts[i];
+
+		if (hit[i])
+			continue;
+		diags_add(d, rs->rules[p->rule].file, p->line, "rule %s: %s is "
+		    "not exercised by any match example", rs->rules[p->rule].id,
+		    p->what);
+		missing++;
+	}
+	free(hit);
+	verdict_free(&v);
+	rs_scratch_free(s);
+	return missing;
 }

@@ -103,6 +103,13 @@ long		 rs_rule_find(const struct ruleset *, const char *id);
 size_t		 rs_check_examples(const struct ruleset *, struct diags *d);
 
 /*
+ * Reports every pattern, word list and scanner that no `match` example of
+ * its rule exercises (fail2ban's rule: an untested regex is a regex nobody
+ * knows to work).  Returns the number of such parts.
+ */
+size_t		 rs_check_coverage(const struct ruleset *, struct diags *d);
+
+/*
  * Writes the canonical form: rules sorted by id, keys in a fixed order,
  * word lists inlined as "word = ...", one per line.  Compiling the dump
  * again gives a rule set with the same behaviour and the same dump.
@@ -113,6 +120,7 @@ int		 rs_dump(const struct ruleset *, FILE *);
 
 struct rs_match {
 	uint32_t	 rule;		/* index for rs_rule_info */
+	uint32_t	 part;		/* which pattern/list/scanner of the rule */
 	const char	*rule_id;
 	enum category	 category;
 	int		 severity;
