@@ -1,0 +1,495 @@
+/*
+ * test_store.c: the state store on a real SQLite file in a temporary
+ * directory: migrations from an empty file, item dedup, transactions
+ * (commit, rollback, and a process killed mid-transaction), cursors,
+ * verdicts, the queue, the outbox state machine and its idempotency keys,
+ * and strikes.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "category.h"
+#include "ruleset.h"
+#include "store.h"
+#include "testutil.h"
+
+static char tmpdir[64];
+
+static int64_t
+fixed_now(void *arg)
+{
+	return *(int64_t *)arg;
+}
+
+static struct store_item
+item(const char *id, const char *author)
+{
+	struct store_item it = {
+		.platform = "mastodon", .account = "bmi", .item_id = id,
+		.kind = STORE_KIND_COMMENT, .author_id = author,
+		.author_handle = "@troll", .author_name = "Troll",
+		.text = "Du bist ein Vollidiot", .raw_json = "{\"id\":\"1\"}",
+		.permalink = "https://example.social/@troll/1",
+		.parent_id = "p1", .created_at = 1700000000,
+		.fetched_at = 1700000060,
+	};
+	return it;
+}
+
+static struct store *
+reopen(struct store *st)
+{
+	struct store_err e = { "" };
+
+	store_close(st);
+	st = store_open(tmpdir, &e);
+	if (st == NULL)
+		fprintf(stderr, "reopen: %s\n", e.msg);
+	return st;
+}
+
+static void
+test_open(void)
+{
+	struct store_err	 e = { "" };
+	struct store		*st;
+	sqlite3_stmt		*s;
+	char			 mode[16] = "";
+
+	st = store_open(tmpdir, &e);
+	CHECK(st != NULL);
+	if (st == NULL) {
+		fprintf(stderr, "open: %s\n", e.msg);
+		exit(1);
+	}
+	CHECK_INT(store_schema_version(st), store_schema_latest());
+	CHECK(store_schema_latest() >= 2);
+	sqlite3_prepare_v2(store_db(st), "PRAGMA journal_mode", -1, &s, NULL);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(mode, sizeof mode, "%s", sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	CHECK_STR(mode, "wal");
+	CHECK_INT(store_item_count(st), 0);
+
+	/* reopening an up-to-date store changes nothing */
+	st = reopen(st);
+	CHECK(st != NULL);
+	CHECK_INT(store_schema_version(st), store_schema_latest());
+
+	/* a newer schema is refused, not downgraded */
+	CHECK_INT(store_exec(st, "PRAGMA user_version = 99", &e), 0);
+	store_close(st);
+	st = store_open(tmpdir, &e);
+	CHECK(st == NULL);
+	CHECK(strstr(e.msg, "newer") != NULL);
+	store_err_clear(&e);
+	{
+		/* put it back with plain SQLite */
+		sqlite3 *db;
+		char path[128];
+
+		snprintf(path, sizeof path, "%s/%s", tmpdir, STORE_DB_NAME);
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	st = store_open(tmpdir, &e);
+	CHECK(st != NULL);
+	store_close(st);
+}
+
+static void
+test_items(struct store *st)
+{
+	struct store_err	e = { "" };
+	struct store_item	it = item("100", "a1"), dup = item("100", "a1");
+	struct store_item	other = item("100", "a1"), got;
+	int64_t			n;
+
+	CHECK_INT(store_item_put(st, &it, &e), 1);
+	CHECK(it.id > 0);
+	dup.text = "changed";
+	CHECK_INT(store_item_put(st, &dup, &e), 0);
+	CHECK_INT(dup.id, it.id);
+	other.account = "bpol";		/* same id on another account is new */
+	CHECK_INT(store_item_put(st, &other, &e), 1);
+	CHECK(other.id != it.id);
+	CHECK_INT(store_item_count(st), 2);
+
+	CHECK_INT(store_item_get(st, it.id, &got, &e), 1);
+	CHECK_STR(got.text, "Du bist ein Vollidiot");
+	CHECK_STR(got.state, "new");
+	CHECK_STR(got.parent_id, "p1");
+	CHECK_INT(got.created_at, 1700000000);
+	store_item_free(&got);
+	CHECK_INT(store_item_get(st, 9999, &got, &e), 0);
+	CHECK_INT(store_item_find(st, "100", &n, &e), 1);
+	CHECK_INT(n, it.id);
+	CHECK_INT(store_item_set_state(st, it.id, "hidden", &e), 0);
+	CHECK_INT(store_item_set_state(st, 9999, "hidden", &e), -1);
+	CHECK(strstr(e.msg, "no such item") != NULL);
+	store_err_clear(&e);
+
+	/* a DM with no optional fields */
+	{
+		struct store_item dm = { .platform = "x", .account = "bmi",
+		    .item_id = "dm1", .kind = STORE_KIND_DM };
+
+		CHECK_INT(store_item_put(st, &dm, &e), 1);
+		CHECK_INT(store_item_get(st, dm.id, &got, &e), 1);
+		CHECK_INT(got.kind, STORE_KIND_DM);
+		CHECK(got.raw_json == NULL);
+		store_item_free(&got);
+	}
+	CHECK_STR(e.msg, "");
+}
+
+static void
+test_transactions(struct store *st)
+{
+	struct store_err	 e = { "" };
+	struct store_item	 a = item("200", "a2"), b = item("201", "a2");
+	char			*v;
+	int64_t			 before = store_item_count(st);
+
+	CHECK_INT(store_begin(st, &e), 0);
+	CHECK(store_in_transaction(st));
+	CHECK_INT(store_begin(st, &e), -1);	/* not nestable */
+	store_err_clear(&e);
+	CHECK_INT(store_item_put(st, &a, &e), 1);
+	CHECK_INT(store_cursor_set(st, "bmi", "comments", "c200", &e), 0);
+	store_rollback(st);
+	CHECK(!store_in_transaction(st));
+	CHECK_INT(store_item_count(st), before);
+	CHECK_INT(store_cursor_get(st, "bmi", "comments", &v, &e), 0);
+
+	CHECK_INT(store_begin(st, &e), 0);
+	CHECK_INT(store_item_put(st, &a, &e), 1);
+	CHECK_INT(store_item_put(st, &b, &e), 1);
+	CHECK_INT(store_cursor_set(st, "bmi", "comments", "c201", &e), 0);
+	CHECK_INT(store_commit(st, &e), 0);
+	CHECK_INT(store_item_count(st), before + 2);
+	CHECK_INT(store_cursor_get(st, "bmi", "comments", &v, &e), 1);
+	CHECK_STR(v, "c201");
+	free(v);
+	CHECK_INT(store_cursor_set(st, "bmi", "comments", "c202", &e), 0);
+	CHECK_INT(store_cursor_get(st, "bmi", "comments", &v, &e), 1);
+	CHECK_STR(v, "c202");
+	free(v);
+	CHECK_INT(store_commit(st, &e), -1);	/* none open */
+	store_err_clear(&e);
+}
+
+/*
+ * kill -9 in the middle of a transaction: the child commits one screening,
+ * starts another and dies before committing it.  The reopened store has
+ * the first and nothing of the second.
+ */
+static void
+test_crash(struct store **stp)
+{
+	struct store_err	 e = { "" };
+	pid_t			 pid;
+	int			 status;
+	int64_t			 before, id, n;
+	char			*v;
+
+	before = store_item_count(*stp);
+	store_close(*stp);
+	*stp = NULL;
+	if ((pid = fork()) == 0) {
+		struct store		*st = store_open(tmpdir, &e);
+		struct store_item	 a = item("300", "a3"), b = item("301", "a3");
+
+		if (st == NULL)
+			_exit(2);
+		store_begin(st, &e);
+		store_item_put(st, &a, &e);
+		store_outbox_add(st, a.id, "bmi", ACT_HIDE, NULL, "hide:300",
+		    10, &id, &e);
+		store_cursor_set(st, "bmi", "crash", "c300", &e);
+		if (store_commit(st, &e) == -1)
+			_exit(3);
+		store_begin(st, &e);
+		store_item_put(st, &b, &e);
+		store_outbox_add(st, b.id, "bmi", ACT_HIDE, NULL, "hide:301",
+		    10, &id, &e);
+		store_cursor_set(st, "bmi", "crash", "c301", &e);
+		raise(SIGKILL);
+		_exit(4);
+	}
+	CHECK(pid > 0);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	*stp = store_open(tmpdir, &e);
+	CHECK(*stp != NULL);
+	if (*stp == NULL)
+		exit(1);
+	CHECK_INT(store_item_count(*stp), before + 1);
+	CHECK_INT(store_item_find(*stp, "300", &id, &e), 1);
+	CHECK_INT(store_item_find(*stp, "301", &id, &e), 0);
+	CHECK_INT(store_cursor_get(*stp, "bmi", "crash", &v, &e), 1);
+	CHECK_STR(v, "c300");
+	free(v);
+	CHECK_INT(store_outbox_pending_count(*stp, &n, &e), 0);
+	CHECK_INT(n, 1);
+	CHECK_STR(e.msg, "");
+}
+
+static void
+test_verdict_decision_queue(struct store *st)
+{
+	struct store_err		 e = { "" };
+	struct store_item		 it = item("400", "a4");
+	struct verdict			 v;
+	struct rs_match			 m;
+	struct store_verdict_row	 row;
+	struct store_decision		 d;
+	struct store_queue_entry	*q;
+	size_t				 n;
+	int64_t				 did;
+
+	CHECK_INT(store_item_put(st, &it, &e), 1);
+	memset(&v, 0, sizeof v);
+	memset(&m, 0, sizeof m);
+	m.rule_id = "insult.vollidiot";
+	m.category = CAT_INSULT;
+	m.severity = 2;
+	m.start = 12;
+	m.end = 21;
+	m.what = "pattern 1";
+	v.matches = &m;
+	v.nmatches = 1;
+	v.cat_severity[CAT_INSULT] = 2;
+	v.severity = 2;
+	v.flagged = true;
+	snprintf(v.ruleset, sizeof v.ruleset, "%064d", 7);
+	CHECK_INT(store_verdict_put(st, it.id, &v, &e), 0);
+	CHECK_INT(store_verdict_put(st, it.id, &v, &e), 0);	/* replaces */
+	CHECK_INT(store_verdict_get(st, it.id, &row, &e), 1);
+	CHECK(row.flagged);
+	CHECK_INT(row.severity, 2);
+	CHECK_STR(row.categories, "{\"insult\":2}");
+	CHECK(strstr(row.matches, "\"rule\":\"insult.vollidiot\"") != NULL);
+	store_verdict_row_free(&row);
+
+	memset(&d, 0, sizeof d);
+	d.item = it.id;
+	d.actions = ACT_HIDE | ACT_REVIEW;
+	d.mode = STORE_MODE_REVIEW;
+	d.rule_ids = "insult.vollidiot";
+	d.ruleset = v.ruleset;
+	d.clause = "Beleidigungen";
+	d.reason = "hide, not delete: reversible until an editor confirms";
+	CHECK_INT(store_decision_put(st, &d, &did, &e), 0);
+	CHECK(did > 0);
+	d.mode = (enum store_mode)7;
+	CHECK_INT(store_decision_put(st, &d, NULL, &e), -1);
+	store_err_clear(&e);
+
+	CHECK_INT(store_queue_put(st, it.id, ACT_HIDE, 100, &e), 1);
+	CHECK_INT(store_queue_note_add(st, it.id, "anna", "looks bad", 101,
+	    &e), 0);
+	CHECK_INT(store_queue_list(st, STORE_Q_OPEN, 0, &q, &n, &e), 0);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_INT(q[0].item, it.id);
+		CHECK_INT(q[0].proposed, ACT_HIDE);
+	}
+	store_queue_list_free(q, n);
+	CHECK_INT(store_queue_set_state(st, it.id, STORE_Q_APPROVED, "anna",
+	    102, &e), 0);
+	CHECK_INT(store_queue_list(st, STORE_Q_OPEN, 0, &q, &n, &e), 0);
+	CHECK_INT(n, 0);
+	store_queue_list_free(q, n);
+	CHECK_INT(store_queue_list(st, -1, 10, &q, &n, &e), 0);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_INT(q[0].state, STORE_Q_APPROVED);
+		CHECK_STR(q[0].assignee, "anna");
+		CHECK_INT(q[0].updated_at, 102);
+	}
+	store_queue_list_free(q, n);
+	CHECK_INT(store_queue_put(st, it.id, ACT_DELETE, 103, &e), 0);
+	CHECK_INT(store_queue_set_state(st, 9999, STORE_Q_CLOSED, NULL, 1, &e),
+	    -1);
+	store_err_clear(&e);
+	CHECK_STR(e.msg, "");
+}
+
+static void
+test_outbox(struct store *st)
+{
+	struct store_err	 e = { "" };
+	struct store_item	 it = item("500", "a5");
+	struct store_outbox_row	*rows, r;
+	size_t			 n;
+	int64_t			 id1, id2, id3, again, cnt, base;
+
+	CHECK_INT(store_item_put(st, &it, &e), 1);
+	CHECK_INT(store_outbox_pending_count(st, &base, &e), 0);
+	CHECK_INT(store_outbox_add(st, it.id, "bmi", ACT_HIDE,
+	    "{\"id\":\"500\"}", "mastodon:bmi:500:hide", 1000, &id1, &e), 1);
+	CHECK_INT(store_outbox_add(st, it.id, "bmi", ACT_HIDE, NULL,
+	    "mastodon:bmi:500:hide", 2000, &again, &e), 0);
+	CHECK_INT(again, id1);
+	CHECK_INT(store_outbox_add(st, it.id, "bmi", ACT_BLOCK, NULL,
+	    "mastodon:bmi:a5:block", 1000, &id2, &e), 1);
+	CHECK_INT(store_outbox_add(st, 0, "bmi", ACT_NOTIFY, NULL,
+	    "notify:1", 5000, &id3, &e), 1);
+	CHECK_INT(store_outbox_add(st, it.id, "bmi", ACT_HIDE | ACT_BLOCK,
+	    NULL, "two", 1000, NULL, &e), -1);	/* one action per row */
+	store_err_clear(&e);
+	CHECK_INT(store_outbox_add(st, it.id, "bmi", ACT_HIDE, NULL, "", 1000,
+	    NULL, &e), -1);
+	store_err_clear(&e);
+	CHECK_INT(store_outbox_pending_count(st, &cnt, &e), 0);
+	CHECK_INT(cnt, base + 3);
+
+	CHECK_INT(store_outbox_due(st, 1500, 0, &rows, &n, &e), 0);
+	CHECK_INT(n, 2 + base);	/* the crash test's row is due at 10 */
+	if ((int64_t)n == 2 + base) {
+		CHECK_INT(rows[n - 2].id, id1);
+		CHECK_INT(rows[n - 2].action, ACT_HIDE);
+		CHECK_STR(rows[n - 2].params, "{\"id\":\"500\"}");
+		CHECK_INT(rows[n - 1].id, id2);
+	}
+	store_outbox_rows_free(rows, n);
+
+	/* pending -> sent -> pending (retry) -> sent -> done */
+	CHECK_INT(store_outbox_mark_sent(st, id1, 1500, &e), 0);
+	CHECK_INT(store_outbox_mark_sent(st, id1, 1500, &e), -1);
+	CHECK(strstr(e.msg, "from sent to sent") != NULL);
+	store_err_clear(&e);
+	CHECK_INT(store_outbox_inflight(st, &rows, &n, &e), 0);
+	CHECK_INT(n, 1);
+	store_outbox_rows_free(rows, n);
+	CHECK_INT(store_outbox_retry(st, id1, 1600, "HTTP 503", 1501, &e), 0);
+	CHECK_INT(store_outbox_due(st, 1599, 0, &rows, &n, &e), 0);
+	CHECK_INT(n, 1 + base);		/* only id2 and the crash row */
+	store_outbox_rows_free(rows, n);
+	CHECK_INT(store_outbox_mark_sent(st, id1, 1600, &e), 0);
+	CHECK_INT(store_outbox_mark_done(st, id1, 1601, &e), 0);
+	CHECK_INT(store_outbox_get(st, id1, &r, &e), 1);
+	CHECK_INT(r.state, STORE_OB_DONE);
+	CHECK_INT(r.attempts, 2);
+	CHECK_STR(r.last_error, "HTTP 503");
+	store_outbox_row_free(&r);
+	CHECK_INT(store_outbox_retry(st, id1, 1, "x", 1, &e), -1);
+	CHECK(strstr(e.msg, "from done") != NULL);
+	store_err_clear(&e);
+	CHECK_INT(store_outbox_abandon(st, id1, "x", 1, &e), -1);
+	store_err_clear(&e);
+
+	/* a done key stays taken: the action is not queued again */
+	CHECK_INT(store_outbox_add(st, it.id, "bmi", ACT_HIDE, NULL,
+	    "mastodon:bmi:500:hide", 3000, &again, &e), 0);
+	CHECK_INT(again, id1);
+
+	CHECK_INT(store_outbox_mark_sent(st, id2, 1700, &e), 0);
+	CHECK_INT(store_outbox_mark_failed(st, id2, "HTTP 403", 1701, &e), 0);
+	CHECK_INT(store_outbox_mark_done(st, id2, 1702, &e), -1);
+	store_err_clear(&e);
+	CHECK_INT(store_outbox_abandon(st, id2, "editor withdrew", 1703, &e),
+	    0);
+	CHECK_INT(store_outbox_abandon(st, id3, "not needed", 1703, &e), 0);
+	CHECK_INT(store_outbox_mark_sent(st, 424242, 1, &e), -1);
+	CHECK(strstr(e.msg, "from missing") != NULL);
+	store_err_clear(&e);
+	CHECK_INT(store_outbox_pending_count(st, &cnt, &e), 0);
+	CHECK_INT(cnt, base);
+	CHECK_STR(e.msg, "");
+}
+
+static void
+test_strikes(struct store *st)
+{
+	struct store_err	e = { "" };
+	int64_t			n;
+
+	CHECK_INT(store_author_strike_add(st, "mastodon", "bmi", "a1", 1000,
+	    "insult.vollidiot", 0, &e), 0);
+	CHECK_INT(store_author_strike_add(st, "mastodon", "bmi", "a1", 2000,
+	    "insult.vollidiot", 0, &e), 0);
+	CHECK_INT(store_author_strike_add(st, "mastodon", "bmi", "new", 2000,
+	    "vulgar.x", 0, &e), 0);		/* author not seen before */
+	CHECK_INT(store_author_strike_count_since(st, "mastodon", "bmi", "a1",
+	    0, &n, &e), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_author_strike_count_since(st, "mastodon", "bmi", "a1",
+	    1500, &n, &e), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_author_strike_count_since(st, "mastodon", "bpol", "a1",
+	    0, &n, &e), 0);
+	CHECK_INT(n, 0);
+	CHECK_STR(e.msg, "");
+}
+
+static void
+test_evidence_rows(struct store *st)
+{
+	struct store_err	 e = { "" };
+	struct store_item	 it = item("600", "a6");
+	char			*rec, sha[65];
+	int64_t			 at;
+
+	CHECK_INT(store_item_put(st, &it, &e), 1);
+	CHECK_INT(store_evidence_put(st, it.id, "{\"a\":1}", "abc", 5, &e), 1);
+	CHECK_INT(store_evidence_put(st, it.id, "{\"a\":2}", "def", 6, &e), 0);
+	CHECK_INT(store_evidence_get(st, it.id, &rec, sha, &at, &e), 1);
+	CHECK_STR(rec, "{\"a\":1}");
+	CHECK_STR(sha, "abc");
+	CHECK_INT(at, 5);
+	free(rec);
+	CHECK_INT(store_evidence_get(st, 9999, &rec, sha, &at, &e), 0);
+	/* write-once even through plain SQL */
+	CHECK_INT(store_exec(st, "UPDATE evidence SET sha256 = 'x'", &e), -1);
+	store_err_clear(&e);
+}
+
+int
+main(void)
+{
+	struct store	*st;
+	struct store_err e = { "" };
+	int64_t		 now = 1700000000;
+	char		 cmd[128];
+	int		 rc;
+
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/nq-store-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_open();
+	st = store_open(tmpdir, &e);
+	if (st == NULL) {
+		fprintf(stderr, "open: %s\n", e.msg);
+		return 1;
+	}
+	store_set_clock(st, fixed_now, &now);
+	test_items(st);
+	test_transactions(st);
+	test_crash(&st);
+	store_set_clock(st, fixed_now, &now);
+	test_verdict_decision_queue(st);
+	test_outbox(st);
+	test_strikes(st);
+	test_evidence_rows(st);
+	store_close(st);
+
+	rc = tu_finish("test_store");
+	if (rc == 0) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+	return rc;
+}
