@@ -591,6 +591,8 @@ ctl_eval(struct ctl_global *g, int argc, char **argv)
 	struct ctl_eval_data		 data;
 	enum ctl_eval_format		 format = EVAL_AUTO;
 	struct ruleset			*rs;
+	struct diags			 examples = { 0 };
+	size_t				 failed;
 	char				*buf;
 	size_t				 len, i;
 	long				 show_fp = CTL_EVAL_SHOW_DEFAULT;
@@ -672,11 +674,21 @@ ctl_eval(struct ctl_global *g, int argc, char **argv)
 	}
 	free(buf);
 
-	if ((rs = ctl_load_rules(g, ctl_rules_dir(g, NULL), true,
+	/*
+	 * A rule set whose examples fail is still measured (that is how an
+	 * administrator tunes it), but not without saying so.
+	 */
+	if ((rs = ctl_load_rules(g, ctl_rules_dir(g, NULL), false,
 	    &status)) == NULL) {
 		ctl_eval_data_free(&data);
 		return status;
 	}
+	if ((failed = rs_check_examples(rs, &examples)) > 0) {
+		diags_print(&examples, stderr);
+		ctl_warnx("warning: %zu examples fail; the daemon would refuse "
+		    "this rule set", failed);
+	}
+	diags_free(&examples);
 	status = ctl_eval_run(g, rs, &data, format, show_fp, show_fn);
 	rs_free(rs);
 	if (data.bad.n > 0) {
