@@ -1,0 +1,846 @@
+#!/usr/bin/env python3
+"""fake_mastodon.py: a Mastodon API server for tests, faithful to
+/work/shared/PLATFORMS.md section 1, standard library only.
+
+It serves the endpoints the netiquetted Mastodon connector uses, with the
+platform's semantics: notification paging with max_id / since_id / min_id
+(min_id selects the page immediately newer than the id, oldest-first, and
+returns it newest-first), limit (default 40, max 80), types[] and
+exclude_types[] filters, include_filtered (private mentions from strangers
+are filtered by default, as since Mastodon 4.3), Link headers with next/prev,
+bearer-token checks (401 "The access token is invalid"), rate-limit headers
+on every API response and 429 without Retry-After when exhausted, block /
+mute / report / admin account action, instance rules.
+
+For tests it adds, under /_fake/ (no auth, no rate limit):
+
+  GET    /_fake/health            {"ok": true}
+  GET    /_fake/state             counts of statuses, notifications, ...
+  GET    /_fake/faults            the current fault settings
+  POST   /_fake/faults            merge settings (JSON object):
+           status_5xx_rate   0..1  answer 502/503/500 before doing anything
+           post_apply_5xx_rate 0..1 POST actions: apply, then answer 502
+                                  (the response is "lost": exactly-once test)
+           rate_limit        N     requests per window per token (default 300)
+           rate_window       s     window length in seconds (default 300)
+           slow_ms           ms    delay every API response
+           malformed_rate    0..1  200 with a corrupt JSON body
+           truncated_rate    0..1  send half the body, then close
+           invalid_token     bool  every token is rejected with 401
+           fail_next         [{"path": "/api/v1/...", "status": 503,
+                               "count": 1}]   deterministic failures, by
+                                              path prefix
+           random_seed       int   reseed the fault RNG
+  DELETE /_fake/faults            back to no faults, default rate limit
+  GET    /_fake/actions           {"actions": [...], "counts": {"block:ID": n},
+                                   "replays": n}
+  DELETE /_fake/actions           forget recorded actions
+  GET    /_fake/requests          every API request: method, path, status
+  DELETE /_fake/requests
+  POST   /_fake/seed              one record, a list, or JSONL text
+  POST   /_fake/reset             empty everything but the own account
+
+Seed records (JSONL, --seed FILE or POST /_fake/seed):
+
+  {"type": "post", "key": "p1", "text": "..."}      a post of our account
+  {"key"?, "id"?, "author": "handle[@domain]", "display_name"?, "text",
+   "visibility"?: "public|unlisted|private|direct", "in_reply_to"?: key or
+   status id (default: the newest own post; none for direct),
+   "spoiler_text"?, "filtered"?: bool, "created_at"?}
+
+Each comment or DM gets a status and a `mention` notification; some
+favourite/follow notifications are mixed in so that types[] matters.
+Idempotency-Key: real Mastodon honours it only when posting statuses; this
+fake honours it on every POST (a repeat with the same token and key returns
+the first response and is recorded as a replay, not as a new action), so
+tests can assert the daemon's exactly-once behaviour either way.
+
+Usage: fake_mastodon.py [--port 0] [--seed FILE] [--generate N]
+                        [--token T] [--admin-token T]
+Prints "LISTENING <port>" on stdout when ready.
+"""
+
+import argparse
+import html
+import json
+import random
+import re
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+OWN_ID = "109000000000000001"
+DEFAULT_LIMIT = 300
+DEFAULT_WINDOW = 300
+DOMAIN = "social.bund.de"
+
+
+def iso_ms(t):
+    return datetime.fromtimestamp(t, timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S.") + "%03dZ" % int((t % 1) * 1000)
+
+
+def iso_us(t):
+    return datetime.fromtimestamp(t, timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S.") + "%06dZ" % int(round((t % 1) * 1e6) % 1000000)
+
+
+URL_RE = re.compile(r"https?://[^\s<>\"]+")
+TAG_RE = re.compile(r"(?<![\w/])#(\w+)")
+
+
+def link_html(url):
+    """Mastodon's shortened link: invisible scheme, 30-char ellipsis."""
+    m = re.match(r"(https?://(?:www\.)?)(.*)", url)
+    prefix, rest = m.group(1), m.group(2)
+    shown, hidden = rest[:30], rest[30:]
+    return ('<a href="%s" rel="nofollow noopener noreferrer" translate="no" '
+            'target="_blank"><span class="invisible">%s</span><span class="%s">'
+            '%s</span><span class="invisible">%s</span></a>' % (
+                html.escape(url, quote=True), html.escape(prefix),
+                "ellipsis" if hidden else "", html.escape(shown),
+                html.escape(hidden)))
+
+
+def text_to_html(text, mention_own=True, own_acct="bmi"):
+    """Plain text to the sanitized HTML Mastodon stores as `content`."""
+    paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] or [""]
+    out = []
+    for i, para in enumerate(paras):
+        pieces = []
+        pos = 0
+        for m in URL_RE.finditer(para):
+            pieces.append(html.escape(para[pos:m.start()], quote=False))
+            pieces.append(link_html(m.group(0)))
+            pos = m.end()
+        pieces.append(html.escape(para[pos:], quote=False))
+        body = "".join(pieces)
+        body = TAG_RE.sub(
+            lambda m: '<a href="https://%s/tags/%s" class="mention hashtag" '
+            'rel="tag">#<span>%s</span></a>' % (DOMAIN, m.group(1), m.group(1)),
+            body)
+        body = body.replace("\n", "<br />")
+        if i == 0 and mention_own:
+            body = ('<span class="h-card" translate="no"><a href="https://%s/@%s"'
+                    ' class="u-url mention">@<span>%s</span></a></span> '
+                    % (DOMAIN, own_acct, own_acct)) + body
+        out.append("<p>%s</p>" % body)
+    return "".join(out)
+
+
+class State:
+    """Everything the fake knows, guarded by one lock."""
+
+    def __init__(self, token, admin_token):
+        self.lock = threading.RLock()
+        self.token = token
+        self.admin_token = admin_token
+        self.rng = random.Random(1)
+        self.reset()
+
+    def reset(self):
+        self.accounts = {}
+        self.handles = {}
+        self.statuses = {}
+        self.order = []             # status ids, oldest first
+        self.notifications = []     # oldest first
+        self.keys = {}              # seed key -> status id
+        self.relationships = {}
+        self.reports = []
+        self.actions = []
+        self.requests = []
+        self.idem = {}
+        self.rate = {}              # (token, window) -> count
+        self.next_notif = 34975000
+        self.next_account = 110000000000000000
+        self.seq = 0
+        self.clock = time.time() - 86400
+        self.comment_count = 0
+        self.rules = [
+            {"id": "1", "text": "Keine Inhalte, die in Deutschland rechtswidrig sind", "hint": ""},
+            {"id": "2", "text": "Kein Spam, keine Werbung", "hint": ""},
+            {"id": "3", "text": "Keine Beleidigungen, keine Hetze, keine Diskriminierung", "hint": ""},
+            {"id": "4", "text": "Keine Veröffentlichung personenbezogener Daten Dritter", "hint": ""},
+        ]
+        self.faults_reset()
+        own = self.account("bmi", "Bundesministerium des Innern (Fake)",
+                           account_id=OWN_ID)
+        own["note"] = "<p>Offizieller Account (Testinstanz). Netiquette: https://%s/netiquette</p>" % DOMAIN
+
+    def faults_reset(self):
+        self.faults = {"status_5xx_rate": 0.0, "post_apply_5xx_rate": 0.0,
+                       "rate_limit": DEFAULT_LIMIT, "rate_window": DEFAULT_WINDOW,
+                       "slow_ms": 0, "malformed_rate": 0.0,
+                       "truncated_rate": 0.0, "invalid_token": False,
+                       "fail_next": []}
+
+    # ---- model ----
+
+    def tick(self, created_at=None):
+        self.clock = max(self.clock + 1.0 + self.rng.random(), time.time() - 86400)
+        if self.clock > time.time():
+            self.clock = time.time()
+        return self.clock
+
+    def status_id(self, t):
+        self.seq += 1
+        return str((int(t * 1000) << 16) | (self.seq & 0xffff))
+
+    def account(self, handle, display_name=None, account_id=None):
+        handle = handle.lstrip("@")
+        if handle in self.handles:
+            return self.accounts[self.handles[handle]]
+        if account_id is None:
+            self.next_account += 1
+            account_id = str(self.next_account)
+        user, _, domain = handle.partition("@")
+        url = "https://%s/@%s" % (domain or DOMAIN, user)
+        a = {"id": account_id, "username": user, "acct": handle,
+             "display_name": display_name if display_name is not None else user,
+             "locked": False, "bot": False, "discoverable": True, "group": False,
+             "created_at": "2023-01-15T00:00:00.000Z", "note": "",
+             "url": url, "uri": url.replace("/@", "/users/"),
+             "avatar": "https://%s/avatars/original/missing.png" % DOMAIN,
+             "avatar_static": "https://%s/avatars/original/missing.png" % DOMAIN,
+             "header": "https://%s/headers/original/missing.png" % DOMAIN,
+             "header_static": "https://%s/headers/original/missing.png" % DOMAIN,
+             "followers_count": 0, "following_count": 0, "statuses_count": 0,
+             "last_status_at": None, "emojis": [], "fields": []}
+        self.accounts[account_id] = a
+        self.handles[handle] = account_id
+        return a
+
+    def add_status(self, acc, text, visibility="public", in_reply_to=None,
+                   spoiler="", sid=None, mention_own=True, created_at=None):
+        t = self.tick()
+        sid = str(sid) if sid is not None else self.status_id(t)
+        parent = self.statuses.get(in_reply_to) if in_reply_to else None
+        user, _, domain = acc["acct"].partition("@")
+        base = "https://%s" % (domain or DOMAIN)
+        own = self.accounts[OWN_ID]
+        st = {"id": sid, "created_at": created_at or iso_ms(t),
+              "in_reply_to_id": parent["id"] if parent else None,
+              "in_reply_to_account_id": parent["account"]["id"] if parent else None,
+              "sensitive": bool(spoiler), "spoiler_text": spoiler or "",
+              "visibility": visibility, "language": "de",
+              "uri": "%s/users/%s/statuses/%s" % (base, user, sid),
+              "url": "%s/@%s/%s" % (base, user, sid),
+              "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+              "edited_at": None,
+              "content": text_to_html(text, mention_own, own["acct"]),
+              "reblog": None, "application": None, "account": acc,
+              "media_attachments": [],
+              "mentions": ([{"id": own["id"], "username": own["username"],
+                             "url": own["url"], "acct": own["acct"]}]
+                           if mention_own else []),
+              "tags": [{"name": m.lower(), "url": "https://%s/tags/%s" % (DOMAIN, m.lower())}
+                       for m in TAG_RE.findall(text)],
+              "emojis": [], "card": None, "poll": None, "filtered": []}
+        if parent:
+            parent["replies_count"] += 1
+        acc["statuses_count"] += 1
+        acc["last_status_at"] = st["created_at"][:10]
+        self.statuses[sid] = st
+        self.order.append(sid)
+        return st
+
+    def add_notification(self, ntype, acc, status=None, filtered=False):
+        self.next_notif += 1
+        n = {"id": str(self.next_notif), "type": ntype,
+             "created_at": status["created_at"] if status else iso_ms(self.tick()),
+             "group_key": "ungrouped-%d" % self.next_notif,
+             "account_id": acc["id"],
+             "status_id": status["id"] if status else None,
+             "filtered": filtered}
+        self.notifications.append(n)
+        return n
+
+    def seed_one(self, rec):
+        if not isinstance(rec, dict):
+            raise ValueError("seed record must be an object")
+        if rec.get("type") == "post":
+            own = self.accounts[OWN_ID]
+            st = self.add_status(own, rec.get("text", ""), "public", None,
+                                 rec.get("spoiler_text", ""), rec.get("id"),
+                                 mention_own=False)
+            if rec.get("key"):
+                self.keys[rec["key"]] = st["id"]
+            return {"status_id": st["id"]}
+        if "author" not in rec or "text" not in rec:
+            raise ValueError("seed record needs author and text")
+        acc = self.account(rec["author"], rec.get("display_name"))
+        vis = rec.get("visibility", "public")
+        if vis not in ("public", "unlisted", "private", "direct"):
+            raise ValueError("bad visibility %r" % vis)
+        reply = rec.get("in_reply_to")
+        if reply is not None:
+            reply = self.keys.get(reply, reply)
+        elif vis != "direct":
+            own_posts = [s for s in self.order
+                         if self.statuses[s]["account"]["id"] == OWN_ID]
+            reply = own_posts[-1] if own_posts else None
+        st = self.add_status(acc, rec["text"], vis, reply,
+                             rec.get("spoiler_text", ""), rec.get("id"),
+                             created_at=rec.get("created_at"))
+        if rec.get("key"):
+            self.keys[rec["key"]] = st["id"]
+        # Mastodon >= 4.3: private mentions from strangers are filtered.
+        filtered = rec.get("filtered", vis == "direct")
+        n = self.add_notification("mention", acc, st, bool(filtered))
+        self.comment_count += 1
+        if self.comment_count % 7 == 0 and st["in_reply_to_id"]:
+            self.add_notification("favourite", acc,
+                                  self.statuses[st["in_reply_to_id"]])
+        if self.comment_count % 11 == 0:
+            self.add_notification("follow", acc)
+        return {"status_id": st["id"], "notification_id": n["id"]}
+
+    def notification_json(self, n):
+        out = {"id": n["id"], "type": n["type"], "created_at": n["created_at"],
+               "group_key": n["group_key"],
+               "account": self.accounts[n["account_id"]]}
+        if n["status_id"]:
+            out["status"] = self.statuses.get(n["status_id"])
+        return out
+
+    def relationship(self, aid):
+        r = self.relationships.setdefault(aid, {
+            "id": aid, "following": False, "showing_reblogs": False,
+            "notifying": False, "languages": None, "followed_by": False,
+            "blocking": False, "blocked_by": False, "muting": False,
+            "muting_notifications": False, "muting_expires_at": None,
+            "requested": False, "requested_by": False,
+            "domain_blocking": False, "endorsed": False, "note": ""})
+        return r
+
+
+GENERATE_TEXTS = [
+    "Wann gibt es endlich den digitalen Personalausweis auf dem Handy?",
+    "Danke für die Info, sehr hilfreich!",
+    "Die Regierung versagt komplett bei der Digitalisierung.",
+    "Der Minister hat keine Ahnung, was in den Kommunen los ist.",
+    "Gibt es die Warn-App auch ohne Google-Dienste?",
+    "Du bist so ein Vollidiot, echt.",
+    "Verdiene 5000 Euro pro Woche mit Krypto! Schreib mir auf WhatsApp +49 151 23456789",
+    "Wie lange dauert aktuell ein Termin im Bürgeramt in Berlin?",
+    "Halt die Fresse, du Pfosten.",
+    "Sehr guter Beitrag zum Katastrophenschutz, weiter so.",
+]
+
+
+def generate(state, n):
+    rng = random.Random(42)
+    with state.lock:
+        for i in range(3):
+            state.seed_one({"type": "post", "key": "gen-post-%d" % i,
+                            "text": "Beitrag Nummer %d des Ministeriums #Digitalisierung" % (i + 1)})
+        for i in range(n):
+            text = rng.choice(GENERATE_TEXTS)
+            vis = "direct" if rng.random() < 0.1 else "public"
+            rec = {"author": "user%d@%s" % (rng.randrange(max(1, n // 3 + 1)),
+                                            rng.choice(["mastodon.social", "chaos.social", DOMAIN])),
+                   "text": "%s (#%d)" % (text, i), "visibility": vis}
+            if vis != "direct":
+                rec["in_reply_to"] = "gen-post-%d" % rng.randrange(3)
+            state.seed_one(rec)
+
+
+def parse_form(body, ctype):
+    """Form data or JSON into a dict; `key[]` collects lists."""
+    if not body:
+        return {}
+    if ctype and "json" in ctype:
+        v = json.loads(body.decode("utf-8"))
+        if not isinstance(v, dict):
+            raise ValueError("JSON body must be an object")
+        return v
+    out = {}
+    for k, v in urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+        if k.endswith("[]"):
+            out.setdefault(k[:-2], []).append(v)
+        else:
+            out[k] = v
+    return out
+
+
+def query_params(qs):
+    out = {}
+    for k, v in urllib.parse.parse_qsl(qs, keep_blank_values=True):
+        if k.endswith("[]"):
+            out.setdefault(k[:-2], []).append(v)
+        else:
+            out[k] = v
+    return out
+
+
+def truthy(v):
+    return v is True or (isinstance(v, str) and v.lower() in ("true", "1", "on"))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeMastodon/4.3"
+    state = None  # set by main
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            sys.stderr.write("fake_mastodon: " + fmt % args + "\n")
+
+    # ---- plumbing ----
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n > 0 else b""
+
+    def send_json(self, status, obj, headers=None, raw=None):
+        body = raw if raw is not None else json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+        return status
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def dispatch(self, method):
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
+        try:
+            body = self.read_body()
+        except Exception:
+            self.close_connection = True
+            return
+        if path.startswith("/_fake/"):
+            try:
+                self.control(method, path, body)
+            except (ValueError, KeyError, TypeError) as e:
+                self.send_json(400, {"error": str(e)})
+            return
+        if not path.startswith("/api/"):
+            self.send_json(404, {"error": "Not Found"})
+            return
+        self.api(method, path, url.query, body)
+
+    # ---- control API ----
+
+    def control(self, method, path, body):
+        st = self.state
+        with st.lock:
+            if path == "/_fake/health":
+                return self.send_json(200, {"ok": True})
+            if path == "/_fake/state" and method == "GET":
+                return self.send_json(200, {
+                    "statuses": len(st.statuses),
+                    "notifications": len(st.notifications),
+                    "mentions": sum(1 for n in st.notifications if n["type"] == "mention"),
+                    "accounts": len(st.accounts),
+                    "blocked": sorted(k for k, r in st.relationships.items() if r["blocking"]),
+                    "muted": sorted(k for k, r in st.relationships.items() if r["muting"]),
+                    "reports": st.reports,
+                    "last_notification_id": st.notifications[-1]["id"] if st.notifications else None,
+                    "keys": st.keys})
+            if path == "/_fake/faults":
+                if method == "GET":
+                    return self.send_json(200, st.faults)
+                if method == "DELETE":
+                    st.faults_reset()
+                    st.rate.clear()
+                    return self.send_json(200, st.faults)
+                if method == "POST":
+                    f = json.loads(body or b"{}")
+                    if not isinstance(f, dict):
+                        raise ValueError("faults must be an object")
+                    for k, v in f.items():
+                        if k == "random_seed":
+                            st.rng.seed(v)
+                        elif k not in st.faults:
+                            raise ValueError("unknown fault %r" % k)
+                        else:
+                            st.faults[k] = v
+                    if "rate_limit" in f or "rate_window" in f:
+                        st.rate.clear()
+                    return self.send_json(200, st.faults)
+            if path == "/_fake/actions":
+                if method == "DELETE":
+                    st.actions = []
+                    st.idem.clear()
+                    return self.send_json(200, {"ok": True})
+                counts = {}
+                for a in st.actions:
+                    if not a["replay"] and a["applied"]:
+                        k = "%s:%s" % (a["kind"], a["target"])
+                        counts[k] = counts.get(k, 0) + 1
+                return self.send_json(200, {
+                    "actions": st.actions, "counts": counts,
+                    "replays": sum(1 for a in st.actions if a["replay"])})
+            if path == "/_fake/requests":
+                if method == "DELETE":
+                    st.requests = []
+                    return self.send_json(200, {"ok": True})
+                return self.send_json(200, st.requests)
+            if path == "/_fake/seed" and method == "POST":
+                text = body.decode("utf-8").strip()
+                try:
+                    recs = json.loads(text) if text else []
+                except json.JSONDecodeError:
+                    recs = [json.loads(l) for l in text.splitlines() if l.strip()]
+                if isinstance(recs, dict):
+                    recs = [recs]
+                return self.send_json(200, [st.seed_one(r) for r in recs])
+            if path == "/_fake/reset" and method == "POST":
+                st.reset()
+                return self.send_json(200, {"ok": True})
+        self.send_json(404, {"error": "no such control endpoint"})
+
+    # ---- the Mastodon API ----
+
+    def api(self, method, path, query, body):
+        st = self.state
+        auth = self.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else None
+        now = time.time()
+        with st.lock:
+            f = st.faults
+            limit = int(f["rate_limit"])
+            window = max(1, int(f["rate_window"]))
+            win = int(now // window)
+            key = (token or self.client_address[0], win)
+            st.rate[key] = st.rate.get(key, 0) + 1
+            used = st.rate[key]
+            rl = {"X-RateLimit-Limit": str(limit),
+                  "X-RateLimit-Remaining": str(max(0, limit - used)),
+                  "X-RateLimit-Reset": iso_us((win + 1) * window)}
+            fail = None
+            for fn in f["fail_next"]:
+                if path.startswith(fn.get("path", "/")) and fn.get("count", 1) > 0:
+                    fn["count"] = fn.get("count", 1) - 1
+                    fail = int(fn.get("status", 503))
+                    break
+            f["fail_next"] = [fn for fn in f["fail_next"] if fn.get("count", 1) > 0]
+            r5 = st.rng.random() < float(f["status_5xx_rate"])
+            rpost = st.rng.random() < float(f["post_apply_5xx_rate"])
+            rmal = st.rng.random() < float(f["malformed_rate"])
+            rtrunc = st.rng.random() < float(f["truncated_rate"])
+            slow = int(f["slow_ms"])
+            invalid = bool(f["invalid_token"])
+        if slow > 0:
+            time.sleep(slow / 1000.0)
+
+        def record(status):
+            with st.lock:
+                st.requests.append({"method": method, "path": path,
+                                    "query": query, "status": status,
+                                    "at": iso_ms(time.time())})
+            return status
+
+        if used > limit:
+            return record(self.send_json(429, {"error": "Too many requests"}, rl))
+        public = method == "GET" and path == "/api/v1/instance/rules"
+        if not public and (invalid or token is None or
+                           token not in (st.token, st.admin_token)):
+            return record(self.send_json(401, {"error": "The access token is invalid"}, rl))
+        if fail is not None:
+            return record(self.send_json(fail, {"error": "Injected failure"}, rl))
+        if r5:
+            code = st.rng.choice([500, 502, 503])
+            return record(self.send_json(code, None, rl, raw=(
+                b"<html><body><h1>%d</h1>We're sorry, but something went wrong.</body></html>" % code)))
+        try:
+            status, obj, extra = self.route(method, path, query, body, token)
+        except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            status, obj, extra = 422, {"error": "Validation failed: %s" % e}, {}
+        headers = dict(rl)
+        headers.update(extra or {})
+        if method == "POST" and status < 300 and rpost:
+            return record(self.send_json(502, None, headers, raw=b"<html>502 Bad Gateway</html>"))
+        raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        if rmal and status < 300:
+            raw = raw[: max(1, len(raw) // 3)] + b"\x00<html>garbage"
+        if rtrunc:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(raw)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(raw[: len(raw) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return record(-status)
+        return record(self.send_json(status, None, headers, raw=raw))
+
+    def route(self, method, path, query, body, token):
+        st = self.state
+        q = query_params(query)
+        parts = path.strip("/").split("/")
+        if method == "GET":
+            if path == "/api/v1/notifications":
+                return self.notifications(q)
+            if path == "/api/v1/instance/rules":
+                return 200, st.rules, {}
+            if path == "/api/v1/accounts/verify_credentials":
+                return 200, st.accounts[OWN_ID], {}
+            if len(parts) == 4 and parts[2] == "notifications":
+                with st.lock:
+                    for n in st.notifications:
+                        if n["id"] == parts[3]:
+                            return 200, st.notification_json(n), {}
+                return 404, {"error": "Record not found"}, {}
+            if len(parts) == 4 and parts[2] == "statuses":
+                s = st.statuses.get(parts[3])
+                return (200, s, {}) if s else (404, {"error": "Record not found"}, {})
+            if len(parts) == 5 and parts[2] == "statuses" and parts[4] == "context":
+                with st.lock:
+                    s = st.statuses.get(parts[3])
+                    if not s:
+                        return 404, {"error": "Record not found"}, {}
+                    anc, cur = [], s
+                    while cur["in_reply_to_id"] and cur["in_reply_to_id"] in st.statuses:
+                        cur = st.statuses[cur["in_reply_to_id"]]
+                        anc.insert(0, cur)
+                    desc, frontier = [], {s["id"]}
+                    for sid in st.order:
+                        c = st.statuses[sid]
+                        if c["in_reply_to_id"] in frontier and c["visibility"] != "direct":
+                            desc.append(c)
+                            frontier.add(sid)
+                    return 200, {"ancestors": anc, "descendants": desc}, {}
+            if len(parts) == 5 and parts[2] == "accounts" and parts[4] == "statuses":
+                with st.lock:
+                    out = [st.statuses[s] for s in reversed(st.order)
+                           if st.statuses[s]["account"]["id"] == parts[3]]
+                return 200, out[: int(q.get("limit", 20))], {}
+            return 404, {"error": "Record not found"}, {}
+        if method == "DELETE" and len(parts) == 4 and parts[2] == "statuses":
+            with st.lock:
+                s = st.statuses.get(parts[3])
+                if not s or s["account"]["id"] != OWN_ID:
+                    return 404, {"error": "Record not found"}, {}
+                return self.act("delete", parts[3], {}, lambda: self.delete_status(s))
+        if method != "POST":
+            return 404, {"error": "Record not found"}, {}
+        params = parse_form(body, self.headers.get("Content-Type"))
+        params.update(query_params(query))
+        if len(parts) == 5 and parts[2] == "accounts" and parts[4] in (
+                "block", "unblock", "mute", "unmute"):
+            aid, verb = parts[3], parts[4]
+            with st.lock:
+                if aid not in st.accounts:
+                    return 404, {"error": "Record not found"}, {}
+            return self.act(verb, aid, params, lambda: self.relation(aid, verb, params))
+        if path == "/api/v1/reports":
+            aid = str(params.get("account_id", ""))
+            return self.act("report", aid, params, lambda: self.report(params))
+        if len(parts) == 6 and parts[2] == "admin" and parts[3] == "accounts" and parts[5] == "action":
+            if token != st.admin_token:
+                return 403, {"error": "This action is not allowed"}, {}
+            aid = parts[4]
+            with st.lock:
+                if aid not in st.accounts:
+                    return 404, {"error": "Record not found"}, {}
+            return self.act("admin_action", aid, params, lambda: self.admin_action(aid, params))
+        return 404, {"error": "Record not found"}, {}
+
+    def notifications(self, q):
+        st = self.state
+        try:
+            limit = int(q.get("limit", 40))
+        except ValueError:
+            limit = 40
+        limit = max(1, min(80, limit))
+        types = q.get("types")
+        excl = q.get("exclude_types") or []
+        if isinstance(types, str):
+            types = [types]
+        if isinstance(excl, str):
+            excl = [excl]
+        inc_filtered = truthy(q.get("include_filtered", "false"))
+
+        def num(k):
+            v = q.get(k)
+            if v is None or v == "":
+                return None
+            if not str(v).isdigit():
+                raise ValueError("%s must be an id" % k)
+            return int(v)
+        max_id, since_id, min_id = num("max_id"), num("since_id"), num("min_id")
+        with st.lock:
+            cand = [n for n in st.notifications
+                    if (not types or n["type"] in types) and n["type"] not in excl
+                    and (inc_filtered or not n["filtered"])
+                    and (not q.get("account_id") or n["account_id"] == q.get("account_id"))
+                    and (n["status_id"] is None or n["status_id"] in st.statuses)]
+            if max_id is not None:
+                cand = [n for n in cand if int(n["id"]) < max_id]
+            if since_id is not None:
+                cand = [n for n in cand if int(n["id"]) > since_id]
+            if min_id is not None:
+                # The page immediately after min_id, oldest first, reversed.
+                page = [n for n in cand if int(n["id"]) > min_id][:limit]
+                page.reverse()
+            else:
+                page = list(reversed(cand))[:limit]
+            out = [st.notification_json(n) for n in page]
+        headers = {}
+        if page:
+            host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_port
+            keep = [(k, v) for k, v in urllib.parse.parse_qsl(
+                urllib.parse.urlsplit(self.path).query, keep_blank_values=True)
+                if k not in ("max_id", "min_id", "since_id")]
+            base = "http://%s/api/v1/notifications?" % host
+            nxt = urllib.parse.urlencode(keep + [("max_id", page[-1]["id"])])
+            prv = urllib.parse.urlencode(keep + [("min_id", page[0]["id"])])
+            headers["Link"] = '<%s%s>; rel="next", <%s%s>; rel="prev"' % (base, nxt, base, prv)
+        return 200, out, headers
+
+    # ---- actions ----
+
+    def act(self, kind, target, params, apply):
+        """Applies an action once per Idempotency-Key and records it."""
+        st = self.state
+        key = self.headers.get("Idempotency-Key")
+        token = (self.headers.get("Authorization") or "")[7:]
+        with st.lock:
+            rec = {"seq": len(st.actions) + 1, "kind": kind, "target": target,
+                   "status_ids": list(params.get("status_ids") or []) if isinstance(
+                       params.get("status_ids"), list) else [],
+                   "params": params, "idempotency_key": key, "replay": False,
+                   "applied": False, "status": None, "at": iso_ms(time.time())}
+            if key and (token, key) in st.idem:
+                status, obj = st.idem[(token, key)]
+                rec.update(replay=True, status=status)
+                st.actions.append(rec)
+                return status, obj, {}
+            status, obj = apply()
+            rec.update(applied=status < 300, status=status)
+            st.actions.append(rec)
+            if key:
+                st.idem[(token, key)] = (status, obj)
+            return status, obj, {}
+
+    def relation(self, aid, verb, params):
+        r = self.state.relationship(aid)
+        if verb == "block":
+            r["blocking"] = True
+            r["following"] = False
+        elif verb == "unblock":
+            r["blocking"] = False
+        elif verb == "mute":
+            r["muting"] = True
+            r["muting_notifications"] = truthy(params.get("notifications", "true"))
+            try:
+                d = int(params.get("duration", 0) or 0)
+            except ValueError:
+                return 422, {"error": "Validation failed: duration is not a number"}
+            r["muting_expires_at"] = iso_ms(time.time() + d) if d > 0 else None
+        elif verb == "unmute":
+            r.update(muting=False, muting_notifications=False, muting_expires_at=None)
+        return 200, dict(r)
+
+    def report(self, p):
+        st = self.state
+        aid = str(p.get("account_id", ""))
+        if not aid:
+            return 422, {"error": "Validation failed: Target account must exist"}
+        if aid not in st.accounts:
+            return 404, {"error": "Record not found"}
+        sids = p.get("status_ids") or []
+        if isinstance(sids, str):
+            sids = [sids]
+        for s in sids:
+            if s not in st.statuses or st.statuses[s]["account"]["id"] != aid:
+                return 404, {"error": "Record not found"}
+        rule_ids = p.get("rule_ids") or []
+        if isinstance(rule_ids, str):
+            rule_ids = [rule_ids]
+        valid = {r["id"] for r in st.rules}
+        if any(str(r) not in valid for r in rule_ids):
+            return 422, {"error": "Validation failed: Rule ids does not reference valid rules"}
+        comment = p.get("comment", "") or ""
+        if len(comment) > 1000:
+            return 422, {"error": "Validation failed: Comment is too long (maximum is 1000 characters)"}
+        category = p.get("category", "other")
+        if category not in ("spam", "legal", "violation", "other"):
+            return 422, {"error": "Validation failed: Category is not included in the list"}
+        if rule_ids:
+            category = "violation"
+        acc = st.accounts[aid]
+        rep = {"id": str(48914 + len(st.reports)), "action_taken": False,
+               "action_taken_at": None, "category": category, "comment": comment,
+               "forwarded": truthy(p.get("forward", "false")) and "@" in acc["acct"],
+               "created_at": iso_ms(time.time()), "status_ids": [str(s) for s in sids] or None,
+               "rule_ids": [str(r) for r in rule_ids] or None,
+               "target_account": acc}
+        st.reports.append(rep)
+        return 200, rep
+
+    def admin_action(self, aid, p):
+        t = p.get("type")
+        if t not in ("none", "sensitive", "disable", "silence", "suspend"):
+            return 422, {"error": "Validation failed: Type is not included in the list"}
+        self.state.accounts[aid].setdefault("admin_actions", []).append(t)
+        return 200, {}
+
+    def delete_status(self, s):
+        st = self.state
+        del st.statuses[s["id"]]
+        st.order.remove(s["id"])
+        out = dict(s)
+        out["text"] = re.sub(r"<[^>]+>", "", s["content"])
+        return 200, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--seed", action="append", default=[], help="JSONL file")
+    ap.add_argument("--generate", type=int, default=0)
+    ap.add_argument("--token", default="test-token")
+    ap.add_argument("--admin-token", default="admin-token")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+
+    state = State(args.token, args.admin_token)
+    for path in args.seed:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip() or line.lstrip().startswith("//"):
+                    continue
+                try:
+                    state.seed_one(json.loads(line))
+                except (ValueError, KeyError) as e:
+                    sys.exit("%s:%d: %s" % (path, lineno, e))
+    if args.generate:
+        generate(state, args.generate)
+
+    Handler.state = state
+    srv = ThreadingHTTPServer((args.host, args.port), Handler)
+    srv.daemon_threads = True
+    srv.verbose = args.verbose
+    print("LISTENING %d" % srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
