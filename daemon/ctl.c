@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "ctl.h"
+#include "ctl-store.h"
 #include "ruleset.h"
 
 const char	*ctl_progname = "netiquettectl";
@@ -40,6 +41,8 @@ static const struct ctl_command *ctl_commands[] = {
 	&ctl_rules_dump_entry,
 	&ctl_classify_entry,
 	&ctl_eval_entry,
+	&ctl_audit_entry,
+	&ctl_evidence_entry,
 	&ctl_help_entry,
 	&ctl_version_entry,
 	NULL
