@@ -299,11 +299,11 @@ run ev_unknown 65 --rules "$FIX/good" eval "$TMP/unknown.txt"
 # The development data sets, when present beside the project.
 DATA=$SRC/../shared/data
 if [ -r "$DATA/germeval2018-train.tsv" ]; then
-	run ev_ge 0 eval --show-fp 5 --show-fn 5 "$DATA/germeval2018-train.tsv"
+	run ev_ge 0 --rules "$FIX/good" eval --show-fp 5 --show-fn 5 "$DATA/germeval2018-train.tsv"
 	has ev_ge out "records:    5009 (1688 positive, 3321 negative), 0 unreadable"
 fi
 if [ -r "$DATA/gahd-train-dev.csv" ]; then
-	run ev_gahd 0 eval --show-fp 5 --show-fn 5 "$DATA/gahd-train-dev.csv"
+	run ev_gahd 0 --rules "$FIX/good" eval --show-fp 5 --show-fn 5 "$DATA/gahd-train-dev.csv"
 	has ev_gahd out "records:    9350 (3974 positive, 5376 negative), 0 unreadable"
 fi
 
