@@ -1,0 +1,386 @@
+/*
+ * executor.c: sends the action outbox, exactly once in effect.
+ *
+ * A row is marked "sent" in its own commit before its request leaves, and
+ * "done" only when the platform confirms.  5xx, timeouts and truncated
+ * answers are retried with exponential backoff and jitter; 429 and an
+ * exhausted rate limit pause the account until its reset, without
+ * counting as a failed try; after max-tries, or on a permanent or
+ * authorization error, the row fails and its item goes to the editors'
+ * queue with the error.  Every transition is an audit entry.
+ *
+ * After a crash, rows found in "sent" are resent: every request carries
+ * the row's idempotency key (Mastodon honours Idempotency-Key on POST), and
+ * block, mute and hide set a state that is harmless to set twice, so a
+ * resend cannot double an effect.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "audit.h"
+#include "httpc.h"
+#include "log.h"
+#include "netiquetted.h"
+#include "xmalloc.h"
+
+#define EXEC_BATCH		64	/* rows fetched per round */
+#define EXEC_MAX_INFLIGHT	32
+#define EXEC_TIMEOUT_MS		15000
+
+struct exec_job {
+	struct daemon	*d;
+	struct account	*a;
+	int64_t		 row;
+	unsigned	 action;
+	int		 attempts;
+	int64_t		 item;
+	char		*idem_key;
+	struct conn_action ca;
+	json_t		*params;	/* owns the strings ca borrows */
+};
+
+static void	executor_round(struct daemon *);
+
+static struct account *
+exec_account(struct daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->naccounts; i++)
+		if (strcmp(d->accounts[i].conf->name, name) == 0)
+			return &d->accounts[i];
+	return NULL;
+}
+
+static void
+exec_job_free(struct exec_job *j)
+{
+	json_decref(j->params);
+	free(j->idem_key);
+	free(j);
+}
+
+static int
+exec_bit_index(unsigned bit)
+{
+	int i;
+
+	for (i = 0; i < ACT_KNOWN_BITS; i++)
+		if (bit == (1u << i))
+			return i;
+	return 0;
+}
+
+/* Backoff for try n (1-based): base * 2^(n-1), capped, +-25 % jitter. */
+static int64_t
+exec_backoff(struct daemon *d, int attempts)
+{
+	double	base = d->conf->backoff_base, cap = d->conf->backoff_max, t;
+	int	i;
+
+	t = base;
+	for (i = 1; i < attempts && t < cap; i++)
+		t *= 2;
+	if (t > cap)
+		t = cap;
+	t *= 0.75 + (randombytes_uniform(1000) / 2000.0);
+	return (int64_t)(t < 1 ? 1 : t);
+}
+
+static void
+exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
+    const char *error)
+{
+	struct store_err	 e = { { 0 } };
+	json_t			*detail;
+
+	detail = json_pack("{s:s, s:s, s:I, s:s, s:i}", "action",
+	    action_name(j->action), "account", j->a->conf->name, "outbox",
+	    (json_int_t)j->row, "idempotency_key", j->idem_key, "attempt",
+	    j->attempts);
+	if (error != NULL)
+		json_object_set_new(detail, "error", json_string(error));
+	if (audit_append(d->store, "daemon", kind, j->item, detail, NULL, &e) == -1)
+		log_warnx("audit %s for outbox %lld: %s", kind, (long long)j->row,
+		    e.msg);
+	json_decref(detail);
+}
+
+/* A failed row needs a human: its item goes back to the editors' queue. */
+static void
+exec_fail(struct daemon *d, struct exec_job *j, const char *error)
+{
+	struct store_err e = { { 0 } };
+
+	if (store_begin(d->store, &e) == 0) {
+		if (store_outbox_mark_failed(d->store, j->row, error,
+		    daemon_now(d), &e) == 0 && j->item > 0)
+			store_queue_put(d->store, j->item, j->action,
+			    daemon_now(d), &e);
+		exec_audit(d, j, "action.failed", error);
+		if (store_commit(d->store, &e) == -1)
+			store_rollback(d->store);
+	}
+	if (e.msg[0])
+		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
+	d->m.actions_failed[exec_bit_index(j->action)]++;
+	log_warnx("account %s: %s of %s failed for good: %s", j->a->conf->name,
+	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?", error);
+}
+
+static void
+exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
+    bool counts)
+{
+	struct store_err e = { { 0 } };
+
+	if (counts && j->attempts >= d->conf->max_tries) {
+		char why[600];
+
+		snprintf(why, sizeof why, "gave up after %d tries: %s",
+		    j->attempts, error);
+		exec_fail(d, j, why);
+		return;
+	}
+	d->m.actions_retried++;
+	if (store_outbox_retry(d->store, j->row, at, error, daemon_now(d), &e) == -1)
+		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
+	log_info("account %s: %s of %s retried in %llds: %s", j->a->conf->name,
+	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?",
+	    (long long)(at - daemon_now(d)), error);
+}
+
+static void
+exec_done_cb(void *arg, const struct http_response *resp, const char *error)
+{
+	struct exec_job			*j = arg;
+	struct daemon			*d = j->d;
+	struct account			*a = j->a;
+	struct conn_error		 ce;
+	struct conn_action_result	 res;
+	struct conn_ratelimit		 rl;
+	struct store_err		 e = { { 0 } };
+	enum conn_status		 st;
+	time_t				 now = daemon_now(d);
+
+	d->exec_inflight--;
+	memset(&rl, 0, sizeof rl);
+	a->conn->parse_ratelimit(resp, now, &rl);
+	if ((rl.known & CONN_RL_REMAINING) && rl.remaining <= 0 &&
+	    (rl.known & CONN_RL_RESET) && rl.reset > a->paused_until)
+		a->paused_until = rl.reset;
+
+	if (error != NULL) {
+		exec_retry(d, j, now + exec_backoff(d, j->attempts), error, true);
+		goto out;
+	}
+	conn_error_clear(&ce);
+	memset(&res, 0, sizeof res);
+	st = a->conn->parse_action_result(&a->ca, &j->ca, resp, &res, &ce);
+	switch (st) {
+	case CONN_OK:
+		if (store_begin(d->store, &e) == 0) {
+			if (store_outbox_mark_done(d->store, j->row, now, &e) == 0)
+				exec_audit(d, j, "action.confirmed", NULL);
+			if (store_commit(d->store, &e) == -1)
+				store_rollback(d->store);
+		}
+		if (e.msg[0])
+			log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
+		d->m.actions_done[exec_bit_index(j->action)]++;
+		break;
+	case CONN_RATELIMITED: {
+		time_t until = rl.retry_at > now ? rl.retry_at :
+		    (rl.reset > now ? rl.reset : now + 60);
+
+		d->m.ratelimited++;
+		if (until > a->paused_until)
+			a->paused_until = until;
+		exec_retry(d, j, until, ce.msg[0] ? ce.msg : "rate limited", false);
+		break;
+	}
+	case CONN_RETRY:
+		exec_retry(d, j, now + exec_backoff(d, j->attempts), ce.msg, true);
+		break;
+	case CONN_AUTH:
+	case CONN_PERMANENT:
+	default:
+		exec_fail(d, j, ce.msg[0] ? ce.msg : "permanent error");
+		break;
+	}
+	conn_action_result_free(&res);
+out:
+	exec_job_free(j);
+	if (!d->stopping)
+		executor_kick(d);
+}
+
+static const char *
+exec_param(json_t *params, const char *key)
+{
+	json_t *v = json_object_get(params, key);
+
+	return json_is_string(v) && json_string_length(v) > 0 ?
+	    json_string_value(v) : NULL;
+}
+
+/* Sends one due row.  Returns 0 when it left (or was settled), -1 to skip. */
+static int
+exec_send(struct daemon *d, const struct store_outbox_row *row)
+{
+	struct account		*a = exec_account(d, row->account);
+	struct exec_job		*j;
+	struct http_request	 req;
+	struct conn_error	 ce;
+	struct store_err	 e = { { 0 } };
+	json_error_t		 jerr;
+	int			 c;
+	time_t			 now = daemon_now(d);
+
+	if (a == NULL) {
+		/* the account left the configuration: nobody can send this */
+		store_outbox_mark_failed(d->store, row->id, "account no longer "
+		    "configured", now, &e);
+		return -1;
+	}
+	if (a->paused_until > now)
+		return -1;
+	j = xcalloc(1, sizeof *j);
+	j->d = d;
+	j->a = a;
+	j->row = row->id;
+	j->action = row->action;
+	j->attempts = row->attempts + 1;
+	j->item = row->item;
+	j->idem_key = xstrdup(row->idem_key);
+	if ((j->params = json_loads(row->params ? row->params : "{}", 0,
+	    &jerr)) == NULL)
+		j->params = json_object();
+	j->ca.kind = row->action;
+	j->ca.item_id = exec_param(j->params, "item_id");
+	j->ca.author_id = exec_param(j->params, "author_id");
+	j->ca.mute_seconds = (long)json_integer_value(json_object_get(j->params,
+	    "mute_seconds"));
+	c = category_from_name(exec_param(j->params, "category") ?
+	    exec_param(j->params, "category") : "");
+	j->ca.category = c < 0 ? CAT_OFFTOPIC : (enum category)c;
+	j->ca.rule = exec_param(j->params, "rule");
+	j->ca.comment = exec_param(j->params, "comment");
+	j->ca.forward = json_is_true(json_object_get(j->params, "forward"));
+	j->ca.idempotency_key = j->idem_key;
+
+	if (row->action == ACT_NOTIFY) {
+		/* notifications go through notify.c once it lands; settle */
+		store_outbox_mark_done(d->store, row->id, now, &e);
+		exec_job_free(j);
+		return 0;
+	}
+	memset(&req, 0, sizeof req);
+	conn_error_clear(&ce);
+	if (a->conn->action_request(&a->ca, &j->ca, &req, &ce) == -1) {
+		exec_fail(d, j, ce.msg);
+		http_request_free(&req);
+		exec_job_free(j);
+		return 0;
+	}
+	if (store_outbox_mark_sent(d->store, row->id, now, &e) == -1) {
+		log_warnx("outbox %lld: %s", (long long)row->id, e.msg);
+		http_request_free(&req);
+		exec_job_free(j);
+		return -1;
+	}
+	if (httpc_submit(d->http, &req, EXEC_TIMEOUT_MS, exec_done_cb, j) == -1) {
+		exec_retry(d, j, now + exec_backoff(d, j->attempts),
+		    "could not start request", true);
+		http_request_free(&req);
+		exec_job_free(j);
+		return 0;
+	}
+	http_request_free(&req);
+	d->exec_inflight++;
+	d->m.actions_sent[exec_bit_index(row->action)]++;
+	exec_audit(d, j, "action.sent", NULL);
+	return 0;
+}
+
+static void
+executor_round(struct daemon *d)
+{
+	struct store_outbox_row	*rows = NULL;
+	struct store_err	 e = { { 0 } };
+	size_t			 n = 0, i;
+
+	if (d->stopping || d->exec_inflight >= EXEC_MAX_INFLIGHT)
+		return;
+	if (store_outbox_due(d->store, daemon_now(d), EXEC_BATCH, &rows, &n,
+	    &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		return;
+	}
+	for (i = 0; i < n && d->exec_inflight < EXEC_MAX_INFLIGHT; i++)
+		exec_send(d, &rows[i]);
+	store_outbox_rows_free(rows, n);
+}
+
+static void
+executor_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	struct timeval	 tv = { 1, 0 };
+
+	executor_round(d);
+	if (!d->stopping)
+		evtimer_add(d->exec_timer, &tv);
+}
+
+void
+executor_kick(struct daemon *d)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (d->exec_timer != NULL && !d->stopping)
+		evtimer_add(d->exec_timer, &tv);
+}
+
+/*
+ * Resumes what a previous run left in "sent": every such row goes back to
+ * pending and is resent with its idempotency key (see the file comment).
+ */
+int
+executor_start(struct daemon *d)
+{
+	struct store_outbox_row	*rows = NULL;
+	struct store_err	 e = { { 0 } };
+	size_t			 n = 0, i;
+
+	if (store_outbox_inflight(d->store, &rows, &n, &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (store_outbox_retry(d->store, rows[i].id, daemon_now(d),
+		    "resumed after restart", daemon_now(d), &e) == -1)
+			log_warnx("outbox %lld: %s", (long long)rows[i].id, e.msg);
+	}
+	if (n > 0)
+		log_info("resuming %zu action(s) that were in flight at the last "
+		    "stop", n);
+	store_outbox_rows_free(rows, n);
+	d->exec_timer = evtimer_new(d->base, executor_timer_cb, d);
+	executor_kick(d);
+	return 0;
+}
+
+void
+executor_stop(struct daemon *d)
+{
+	if (d->exec_timer != NULL) {
+		event_free(d->exec_timer);
+		d->exec_timer = NULL;
+	}
+}

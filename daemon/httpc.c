@@ -1,0 +1,330 @@
+/*
+ * httpc.c: libcurl multi-socket driven by libevent.
+ *
+ * curl tells us which sockets to watch (sock_cb) and when to wake it up
+ * (timer_cb); libevent tells curl when a socket is ready (event_cb) or the
+ * timer fired (timeout_cb).  Finished transfers are collected in
+ * httpc_check_done and handed to their callbacks.  Callbacks from curl
+ * never call back into curl_multi_* except socket_action, as libcurl
+ * requires.
+ */
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "httpc.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct httpc_xfer;
+TAILQ_HEAD(httpc_xfers, httpc_xfer);
+
+struct httpc {
+	struct event_base	*base;
+	struct httpc_xfers	 xfers;	/* in flight, so httpc_free can cancel */
+	CURLM			*multi;
+	struct event		*timer;
+	size_t			 inflight;
+};
+
+struct httpc_sock {
+	struct httpc	*h;
+	struct event	*ev;
+	curl_socket_t	 fd;
+};
+
+struct httpc_xfer {
+	TAILQ_ENTRY(httpc_xfer)	 entry;
+	struct httpc		*h;
+	CURL			*easy;
+	struct curl_slist	*headers;
+	httpc_done_cb		 cb;
+	void			*arg;
+	struct http_headers	 resp_headers;
+	char			*body;
+	size_t			 bodylen, bodycap;
+	bool			 too_large;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+static void	httpc_check_done(struct httpc *);
+
+static void
+httpc_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct httpc	*h = arg;
+	int		 action = 0, running;
+
+	if (kind & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (kind & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(h->multi, fd, action, &running);
+	httpc_check_done(h);
+	if (running <= 0 && evtimer_pending(h->timer, NULL))
+		evtimer_del(h->timer);
+}
+
+static void
+httpc_timeout_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct httpc	*h = arg;
+	int		 running;
+
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	httpc_check_done(h);
+}
+
+static int
+httpc_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct httpc	*h = arg;
+	struct timeval	 tv;
+
+	if (timeout_ms < 0) {
+		evtimer_del(h->timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(h->timer, &tv);
+	return 0;
+}
+
+static int
+httpc_sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct httpc		*h = arg;
+	struct httpc_sock	*s = sockp;
+	short			 kind;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			event_free(s->ev);
+			free(s);
+			curl_multi_assign(h->multi, fd, NULL);
+		}
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (s == NULL) {
+		s = xcalloc(1, sizeof *s);
+		s->h = h;
+		s->fd = fd;
+		curl_multi_assign(h->multi, fd, s);
+	} else
+		event_free(s->ev);
+	s->ev = event_new(h->base, fd, kind, httpc_event_cb, h);
+	event_add(s->ev, NULL);
+	return 0;
+}
+
+static size_t
+httpc_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct httpc_xfer	*x = arg;
+	size_t			 n = size * nmemb;
+
+	if (x->bodylen + n > HTTPC_MAX_BODY) {
+		x->too_large = true;
+		return 0;	/* makes curl fail the transfer */
+	}
+	if (x->bodylen + n + 1 > x->bodycap) {
+		x->bodycap = (x->bodylen + n + 1) * 2;
+		x->body = xreallocarray(x->body, x->bodycap, 1);
+	}
+	memcpy(x->body + x->bodylen, ptr, n);
+	x->bodylen += n;
+	x->body[x->bodylen] = '\0';
+	return n;
+}
+
+static size_t
+httpc_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct httpc_xfer	*x = arg;
+	size_t			 n = size * nmemb, klen;
+	char			*colon, *name, *value, *end;
+
+	/* a new status line starts a new header block (redirects, 100) */
+	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
+		http_headers_free(&x->resp_headers);
+		return n;
+	}
+	if ((colon = memchr(ptr, ':', n)) == NULL)
+		return n;
+	klen = colon - ptr;
+	name = xstrndup(ptr, klen);
+	value = colon + 1;
+	end = ptr + n;
+	while (value < end && (*value == ' ' || *value == '\t'))
+		value++;
+	while (end > value && (end[-1] == '\r' || end[-1] == '\n' ||
+	    end[-1] == ' '))
+		end--;
+	{
+		char *v = xstrndup(value, end - value);
+
+		http_headers_add(&x->resp_headers, name, v);
+		free(v);
+	}
+	free(name);
+	return n;
+}
+
+static void
+httpc_xfer_free(struct httpc_xfer *x)
+{
+	curl_slist_free_all(x->headers);
+	http_headers_free(&x->resp_headers);
+	free(x->body);
+	free(x);
+}
+
+static void
+httpc_check_done(struct httpc *h)
+{
+	CURLMsg			*msg;
+	int			 left;
+	struct httpc_xfer	*x;
+	struct http_response	 resp;
+	long			 status = 0;
+	char			 error[CURL_ERROR_SIZE + 64];
+
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		memset(&resp, 0, sizeof resp);
+		error[0] = '\0';
+		if (msg->data.result == CURLE_OK) {
+			curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+			resp.status = (int)status;
+		} else if (x->too_large)
+			snprintf(error, sizeof error, "response body larger than "
+			    "%u bytes", HTTPC_MAX_BODY);
+		else
+			snprintf(error, sizeof error, "%s", x->errbuf[0] ?
+			    x->errbuf : curl_easy_strerror(msg->data.result));
+		resp.headers = x->resp_headers;
+		resp.body = x->body ? x->body : "";
+		resp.bodylen = x->bodylen;
+		curl_multi_remove_handle(h->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+		TAILQ_REMOVE(&h->xfers, x, entry);
+		h->inflight--;
+		x->cb(x->arg, &resp, error[0] ? error : NULL);
+		httpc_xfer_free(x);
+	}
+}
+
+struct httpc *
+httpc_new(struct event_base *base)
+{
+	struct httpc *h = xcalloc(1, sizeof *h);
+
+	h->base = base;
+	TAILQ_INIT(&h->xfers);
+	if ((h->multi = curl_multi_init()) == NULL)
+		fatalx("curl_multi_init failed");
+	h->timer = evtimer_new(base, httpc_timeout_cb, h);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, httpc_sock_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+	return h;
+}
+
+void
+httpc_free(struct httpc *h)
+{
+	struct httpc_xfer *x;
+
+	if (h == NULL)
+		return;
+	while ((x = TAILQ_FIRST(&h->xfers)) != NULL) {
+		TAILQ_REMOVE(&h->xfers, x, entry);
+		curl_multi_remove_handle(h->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+		httpc_xfer_free(x);
+	}
+	curl_multi_cleanup(h->multi);
+	event_free(h->timer);
+	free(h);
+}
+
+int
+httpc_submit(struct httpc *h, const struct http_request *req, long timeout_ms,
+    httpc_done_cb cb, void *arg)
+{
+	struct httpc_xfer	*x;
+	size_t			 i;
+	char			*line;
+
+	x = xcalloc(1, sizeof *x);
+	x->h = h;
+	x->cb = cb;
+	x->arg = arg;
+	if ((x->easy = curl_easy_init()) == NULL) {
+		free(x);
+		return -1;
+	}
+	for (i = 0; i < req->headers.n; i++) {
+		xasprintf(&line, "%s: %s", req->headers.v[i].name,
+		    req->headers.v[i].value);
+		x->headers = curl_slist_append(x->headers, line);
+		free(line);
+	}
+	if (req->content_type != NULL) {
+		xasprintf(&line, "Content-Type: %s", req->content_type);
+		x->headers = curl_slist_append(x->headers, line);
+		free(line);
+	}
+	/* no "Expect: 100-continue" round trip for small bodies */
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, httpc_write_cb);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, httpc_header_cb);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    timeout_ms < 10000 ? timeout_ms : 10000L);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "netiquetted/" NQ_VERSION);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "");
+	if (strcmp(req->method, "GET") == 0)
+		curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+	else {
+		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, req->method);
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE,
+		    (long)req->bodylen);
+		curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS,
+		    req->body ? req->body : "");
+	}
+	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
+		curl_easy_cleanup(x->easy);
+		httpc_xfer_free(x);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&h->xfers, x, entry);
+	h->inflight++;
+	return 0;
+}
+
+size_t
+httpc_inflight(const struct httpc *h)
+{
+	return h->inflight;
+}

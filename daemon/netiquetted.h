@@ -1,0 +1,111 @@
+/*
+ * netiquetted.h: the daemon's map.  One struct daemon owns everything the
+ * process has: the event base, the configuration, the rule set, the store,
+ * the HTTP client, the accounts and the API listener.  Each file below has
+ * one job; callbacks only record what happened and hand the work to the
+ * function that owns it.
+ */
+#ifndef NETIQUETTED_H
+#define NETIQUETTED_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "connector.h"
+#include "policy.h"
+#include "ruleset.h"
+#include "store.h"
+
+struct event;
+struct event_base;
+struct evhttp;
+struct httpc;
+
+/* Counters for /metrics; monotonic over the process lifetime. */
+struct metrics {
+	uint64_t	items_seen;
+	uint64_t	items_new;
+	uint64_t	items_duplicate;
+	uint64_t	items_skipped;		/* unparseable entries */
+	uint64_t	flagged[CAT_COUNT];
+	uint64_t	actions_sent[ACT_KNOWN_BITS];
+	uint64_t	actions_done[ACT_KNOWN_BITS];
+	uint64_t	actions_failed[ACT_KNOWN_BITS];
+	uint64_t	actions_retried;
+	uint64_t	polls;
+	uint64_t	poll_errors;
+	uint64_t	ratelimited;
+	uint64_t	reloads;
+	uint64_t	reload_failures;
+	uint64_t	screen_latency_us[12];	/* histogram buckets, see api.c */
+	uint64_t	screen_latency_count;
+	double		screen_latency_sum;
+};
+
+/* One configured account and its polling state. */
+struct account {
+	struct daemon			*d;
+	const struct config_account	*conf;	/* owned by d->conf */
+	const struct connector		*conn;
+	struct conn_account		 ca;	/* borrows conf and token */
+	char				*token;	/* never logged */
+	char				*admin_token;
+	unsigned			 caps;
+	struct event			*poll_timer;
+	bool				 polling;	/* request in flight */
+	int				 poll_failures;	/* consecutive */
+	time_t				 paused_until;	/* rate limit */
+	uint64_t			 pages;
+};
+
+struct daemon {
+	struct event_base	*base;
+	const char		*conf_path;
+	struct config		*conf;
+	struct policy		 policy;
+	struct ruleset		*rs;
+	struct rs_scratch	*scratch;
+	struct store		*store;
+	struct httpc		*http;
+	struct account		*accounts;
+	size_t			 naccounts;
+	struct evhttp		*api;
+	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
+	struct event		*exec_timer;
+	size_t			 exec_inflight;
+	bool			 stopping;
+	bool			 ready;
+	time_t			 started;
+	struct metrics		 m;
+};
+
+/* netiquetted.c */
+void	daemon_stop(struct daemon *, const char *why);
+int	daemon_load_rules(struct daemon *, struct ruleset **out);
+time_t	daemon_now(struct daemon *);
+
+/* poller.c */
+int	poller_start(struct daemon *);
+void	poller_stop(struct daemon *);
+void	poller_kick(struct account *);
+
+/* screen.c */
+/*
+ * Screens one polled page of an account in a single transaction: every new
+ * item gets its verdict, decision, queue entry, evidence, outbox actions
+ * and audit entries, and the cursor moves, or none of it happens.
+ */
+int	screen_page(struct daemon *, struct account *, const struct conn_page *,
+	    struct store_err *);
+
+/* executor.c */
+int	executor_start(struct daemon *);
+void	executor_stop(struct daemon *);
+void	executor_kick(struct daemon *);
+
+/* api.c */
+int	api_start(struct daemon *);
+void	api_stop(struct daemon *);
+
+#endif

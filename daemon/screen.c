@@ -1,0 +1,304 @@
+/*
+ * screen.c: from a polled page to recorded decisions.
+ *
+ * One page is one transaction.  For every item that is new to the store:
+ * classify it, count its author's strikes, let the policy decide, and
+ * record the verdict, the decision, the queue entry, the evidence snapshot
+ * (before any action exists that could remove the original), the outbox
+ * actions and the audit entries; then move the account's cursor.  A crash
+ * anywhere before the commit loses nothing (the page is fetched again and
+ * the items are new again); after it, everything is there and the items
+ * are duplicates.  Sending is the executor's job: this file never talks to
+ * a platform.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "evidence.h"
+#include "log.h"
+#include "netiquetted.h"
+#include "verdict_json.h"
+#include "xmalloc.h"
+
+#define SCREEN_MUTE_SECONDS	(7 * 24 * 3600)
+
+static double
+screen_clock_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return tv.tv_sec * 1e6 + tv.tv_usec;
+}
+
+static void
+screen_latency(struct daemon *d, double us)
+{
+	static const double bounds[] = { 100, 250, 500, 1000, 2500, 5000,
+	    10000, 25000, 50000, 100000, 250000 };
+	size_t i;
+
+	for (i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
+		if (us <= bounds[i])
+			break;
+	d->m.screen_latency_us[i]++;
+	d->m.screen_latency_count++;
+	d->m.screen_latency_sum += us / 1e6;
+}
+
+/* The category that decides the report's wording: the most severe one. */
+static enum category
+screen_main_category(const struct verdict *v, const char **rule)
+{
+	size_t		i;
+	int		best = -1;
+	enum category	cat = CAT_OFFTOPIC;
+
+	*rule = "";
+	for (i = 0; i < v->nmatches; i++)
+		if (v->matches[i].severity > best) {
+			best = v->matches[i].severity;
+			cat = v->matches[i].category;
+			*rule = v->matches[i].rule_id;
+		}
+	return cat;
+}
+
+/*
+ * Queues one outbox row per action bit.  The idempotency key names the
+ * account, the item and the action, so a screening repeated after a crash
+ * (or a second decision on the same item) cannot queue the same effect
+ * twice, and the platform gets the same key on every retry.
+ */
+static int
+screen_queue_actions(struct daemon *d, struct account *a,
+    const struct conn_item *ci, int64_t item, unsigned actions,
+    const struct verdict *v, const struct decision *dec, int64_t now,
+    struct store_err *e)
+{
+	unsigned	 bit;
+	const char	*rule;
+	enum category	 cat = screen_main_category(v, &rule);
+
+	for (bit = 1; bit < (1u << ACT_KNOWN_BITS); bit <<= 1) {
+		json_t	*params;
+		char	*pj, key[512], comment[512];
+		int64_t	 id;
+		int	 rc;
+
+		if ((actions & bit) == 0 || bit == ACT_REVIEW ||
+		    bit == ACT_ESCALATE)
+			continue;
+		snprintf(key, sizeof key, "%s/%s/%s", a->conf->name, ci->id,
+		    action_name(bit));
+		snprintf(comment, sizeof comment, "Verstoß gegen unsere "
+		    "Netiquette (%s), Regel %s", category_clause(cat), rule);
+		params = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b}",
+		    "item_id", ci->id, "author_id", ci->author_id ? ci->author_id : "",
+		    "category", category_name(cat), "rule", rule,
+		    "comment", comment, "mute_seconds",
+		    (json_int_t)(bit == ACT_MUTE ? SCREEN_MUTE_SECONDS : 0),
+		    "forward", a->conf->report_forward);
+		json_object_set_new(params, "rule_ids", json_string(dec->rule_ids));
+		pj = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(params);
+		rc = store_outbox_add(d->store, item, a->conf->name, bit, pj, key,
+		    now, &id, e);
+		free(pj);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *
+screen_item_summary(const struct conn_item *ci)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "platform", ci->platform,
+	    "id", ci->id, "kind", conn_item_kind_name(ci->kind),
+	    "author", ci->author_id ? ci->author_id : "");
+}
+
+static int
+screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
+    int64_t now, struct store_err *e)
+{
+	struct store_item	 it;
+	struct policy_context	 ctx;
+	struct decision		 dec;
+	struct store_decision	 sd;
+	struct verdict		 v;
+	json_t			*detail;
+	int64_t			 strikes = 0;
+	double			 t0 = screen_clock_us();
+	int			 rc;
+	unsigned		 scope;
+
+	memset(&it, 0, sizeof it);
+	it.platform = ci->platform;
+	it.account = a->conf->name;
+	it.item_id = ci->id;
+	it.kind = ci->kind == CONN_ITEM_DM ? STORE_KIND_DM : STORE_KIND_COMMENT;
+	it.author_id = ci->author_id;
+	it.author_handle = ci->author_handle;
+	it.author_name = ci->author_name;
+	it.text = ci->text;
+	it.raw_json = ci->raw_json;
+	it.permalink = ci->permalink;
+	it.parent_id = ci->parent_id;
+	it.created_at = ci->created_at;
+	it.fetched_at = now;
+	d->m.items_seen++;
+	if ((rc = store_item_put(d->store, &it, e)) == -1)
+		return -1;
+	if (rc == 0) {
+		d->m.items_duplicate++;
+		return 0;
+	}
+	d->m.items_new++;
+
+	scope = ci->kind == CONN_ITEM_DM ? RS_SCOPE_DM : RS_SCOPE_COMMENT;
+	verdict_init(&v);
+	rs_classify(d->rs, d->scratch, ci->text ? ci->text : "",
+	    ci->text ? strlen(ci->text) : 0, scope, &v);
+	if (v.flagged && ci->author_id != NULL &&
+	    store_author_strike_count_since(d->store, ci->platform, a->conf->name,
+	    ci->author_id, now - d->policy.window, &strikes, e) == -1) {
+		verdict_free(&v);
+		return -1;
+	}
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.platform = ci->platform;
+	ctx.capabilities = a->caps;
+	ctx.kind = ci->kind;
+	ctx.mode = a->conf->mode;
+	ctx.overrides = &a->conf->overrides;
+	ctx.strikes = (int)strikes;
+	memset(&dec, 0, sizeof dec);
+	if (policy_decide(&d->policy, &v, &ctx, &dec) == -1) {
+		store_err_set(e, "policy failed for item %s", ci->id);
+		verdict_free(&v);
+		return -1;
+	}
+
+	rc = store_verdict_put(d->store, it.id, &v, e);
+	if (rc == 0 && v.flagged) {
+		size_t i;
+
+		for (i = 0; i < CAT_COUNT; i++)
+			if (v.cat_severity[i] > 0)
+				d->m.flagged[i]++;
+	}
+	if (rc == 0 && (v.flagged || v.review)) {
+		memset(&sd, 0, sizeof sd);
+		sd.item = it.id;
+		sd.actions = dec.now | dec.proposed;
+		sd.mode = (enum store_mode)dec.mode;
+		sd.rule_ids = dec.rule_ids;
+		sd.ruleset = dec.ruleset;
+		sd.clause = dec.clauses;
+		sd.reason = dec.reason;
+		sd.created_at = now;
+		rc = store_decision_put(d->store, &sd, NULL, e);
+		/* evidence first: nothing queued below may remove the original */
+		if (rc == 0 && dec.evidence) {
+			char sha[65];
+
+			rc = evidence_snapshot(d->store, it.id, "daemon", sha, e);
+		}
+		if (rc == 0 && (dec.review || dec.proposed || dec.escalate))
+			rc = store_queue_put(d->store, it.id, dec.proposed |
+			    (dec.escalate ? ACT_ESCALATE : 0), now, e) < 0 ? -1 : 0;
+		if (rc == 0 && dec.escalate)
+			rc = store_queue_set_state(d->store, it.id,
+			    STORE_Q_ESCALATED, NULL, now, e);
+		if (rc == 0 && dec.strike && ci->author_id != NULL)
+			rc = store_author_strike_add(d->store, ci->platform,
+			    a->conf->name, ci->author_id, now,
+			    dec.nrules ? dec.rules[0] : "", it.id, e);
+		if (rc == 0 && dec.send)
+			rc = screen_queue_actions(d, a, ci, it.id, dec.now |
+			    (dec.notify ? ACT_NOTIFY : 0), &v, &dec, now, e);
+	}
+	if (rc == 0) {
+		detail = json_object();
+		json_object_set_new(detail, "item", screen_item_summary(ci));
+		{
+			json_t *id = json_string(ci->id);
+
+			json_object_set_new(detail, "verdict", vjson_verdict(&v,
+			    id, ci->text ? ci->text : "",
+			    ci->text ? strlen(ci->text) : 0));
+			json_decref(id);
+		}
+		if (v.flagged || v.review)
+			json_object_set_new(detail, "decision",
+			    policy_decision_json(&dec));
+		rc = audit_append(d->store, "daemon", v.flagged || v.review ?
+		    "item.flagged" : "item.screened", it.id, detail, NULL, e);
+		json_decref(detail);
+	}
+	if (rc == 0 && dec.escalate) {
+		detail = json_pack("{s:s, s:s}", "rules", dec.rule_ids,
+		    "clause", dec.clauses);
+		rc = audit_append(d->store, "daemon", "item.escalated", it.id,
+		    detail, NULL, e);
+		json_decref(detail);
+	}
+	policy_decision_free(&dec);
+	verdict_free(&v);
+	screen_latency(d, screen_clock_us() - t0);
+	return rc;
+}
+
+int
+screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
+    struct store_err *e)
+{
+	size_t	i;
+	int64_t	now = daemon_now(d);
+	bool	queued = false;
+
+	if (store_begin(d->store, e) == -1)
+		return -1;
+	for (i = 0; i < page->nitems; i++) {
+		if (screen_item(d, a, &page->items[i], now, e) == -1)
+			goto fail;
+	}
+	for (i = 0; i < page->nskipped; i++) {
+		json_t *detail = json_pack("{s:s, s:s}", "id",
+		    page->skipped[i].id ? page->skipped[i].id : "",
+		    "why", page->skipped[i].why);
+
+		log_warnx("account %s: entry %s skipped: %s", a->conf->name,
+		    page->skipped[i].id ? page->skipped[i].id : "?",
+		    page->skipped[i].why);
+		d->m.items_skipped++;
+		if (audit_append(d->store, "daemon", "item.unparseable", 0, detail,
+		    NULL, e) == -1) {
+			json_decref(detail);
+			goto fail;
+		}
+		json_decref(detail);
+	}
+	if (page->next_cursor != NULL &&
+	    store_cursor_set(d->store, a->conf->name, "inbox", page->next_cursor,
+	    e) == -1)
+		goto fail;
+	if (store_commit(d->store, e) == -1)
+		goto fail;
+	for (i = 0; i < page->nitems; i++)
+		queued = true;
+	if (queued)
+		executor_kick(d);
+	return 0;
+fail:
+	store_rollback(d->store);
+	return -1;
+}
