@@ -134,8 +134,9 @@ struct store_item {
 const char	*store_kind_name(enum store_item_kind);	/* "comment", "dm" */
 
 /*
- * Inserts the item unless (platform, account, item_id) is already there;
- * also records or refreshes its author.  it->id is set either way.
+ * Inserts the item unless (platform, account, item_id) is already there,
+ * and records its author (handle and name refreshed) when it is new.
+ * it->id is set either way.
  * Returns 1 when new, 0 for a duplicate (nothing changed), -1 on error.
  */
 int	store_item_put(struct store *, struct store_item *it, struct store_err *);
