@@ -48,7 +48,7 @@ static const struct ctl_command *ctl_commands[] = {
 	NULL
 };
 
-static void
+static void __attribute__((format(printf, 1, 0)))
 ctl_vwarn(const char *fmt, va_list ap, const char *err)
 {
 	fprintf(stderr, "%s: ", ctl_progname);
