@@ -94,8 +94,16 @@ screen_queue_actions(struct daemon *d, struct account *a,
 		if ((actions & bit) == 0 || bit == ACT_REVIEW ||
 		    bit == ACT_ESCALATE)
 			continue;
-		snprintf(key, sizeof key, "%s/%s/%s", a->conf->name, ci->id,
-		    action_name(bit));
+		/*
+		 * Blocking or muting an author is one effect however many of
+		 * their items asked for it: key it by author, not by item.
+		 */
+		if ((bit == ACT_BLOCK || bit == ACT_MUTE) && ci->author_id != NULL)
+			snprintf(key, sizeof key, "%s/author/%s/%s", a->conf->name,
+			    ci->author_id, action_name(bit));
+		else
+			snprintf(key, sizeof key, "%s/%s/%s", a->conf->name, ci->id,
+			    action_name(bit));
 		snprintf(comment, sizeof comment, "Verstoß gegen unsere "
 		    "Netiquette (%s), Regel %s", category_clause(cat), rule);
 		params = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b}",
