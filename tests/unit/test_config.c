@@ -1,0 +1,544 @@
+/*
+ * test_config.c: netiquetted.conf(5).  A full file parses into the values
+ * it says; every kind of mistake is reported at its line, all of them in
+ * one pass; the printed configuration parses back to itself; tokens are
+ * read from $CREDENTIALS_DIRECTORY and never echoed; and the manual page
+ * holds exactly the key reference the table generates.
+ *
+ * NQ_UPDATE_MAN=1 test_config rewrites that part of man/netiquetted.conf.5
+ * (the generator step): run it after changing the key table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "config.h"
+#include "kvfile.h"
+
+#define MAN_BEGIN	".\\\" BEGIN GENERATED KEYS\n"
+#define MAN_END		".\\\" END GENERATED KEYS\n"
+
+static int
+parse(const char *src, struct config *c, struct diags *d)
+{
+	return config_parse_buffer("t.conf", src, strlen(src), c, d);
+}
+
+/* True when some diagnostic is at line and contains text. */
+static int
+has_diag(const struct diags *d, int line, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].line == line && strstr(d->v[i].msg, text) != NULL)
+			return 1;
+	fprintf(stderr, "  no diagnostic at line %d with \"%s\"\n", line, text);
+	return 0;
+}
+
+static void
+test_defaults(void)
+{
+	struct config	c;
+	struct diags	d = { 0 };
+
+	CHECK_INT(parse("", &c, &d), 0);
+	CHECK_INT(d.n, 0);
+	CHECK_STR(c.state_dir, "/var/lib/netiquetted");
+	CHECK_INT(c.rules_dirs.n, 1);
+	CHECK_STR(c.listen, "127.0.0.1:8080");
+	CHECK_INT(c.poll_interval, 30);
+	CHECK_INT(c.log_level, CONFIG_LOG_INFO);
+	CHECK_INT(c.max_tries, 8);
+	CHECK_INT(c.backoff_base, 5);
+	CHECK_INT(c.backoff_max, 3600);
+	CHECK_INT(c.policy.max_strikes, 3);
+	CHECK_INT(c.policy.window, 30 * 86400);
+	CHECK_INT(c.policy.offender_action, POLICY_OFFENDER_PROPOSE_BLOCK);
+	CHECK_INT(c.policy.actions[CAT_INSULT], ACT_HIDE | ACT_REVIEW);
+	CHECK_INT(c.policy.actions[CAT_COMMERCIAL], ACT_DELETE);
+	CHECK_STR(c.notify.office_hours, "Mon-Fri 09:00-17:00");
+	CHECK_INT(c.notify.hours.days, 0x1f);
+	CHECK_INT(c.notify.hours.start, 9 * 60);
+	CHECK_INT(c.notify.hours.end, 17 * 60);
+	CHECK_STR(c.notify.timezone, "Europe/Berlin");
+	CHECK(c.notify.smtp_url == NULL);
+	CHECK_INT(c.naccounts, 0);
+	config_free(&c);
+	diags_free(&d);
+}
+
+static const char full[] =
+    "# netiquetted.conf\n"
+    "state-dir = /srv/nq\n"
+    "rules-dir = /etc/netiquetted/rules\n"
+    "rules-dir = /etc/netiquetted/local\n"
+    "listen = [::1]:9090\n"
+    "poll-interval = 5m\n"
+    "log-level = debug\n"
+    "max-tries = 5\n"
+    "backoff-base = 2s\n"
+    "backoff-max = 1h30m\n"
+    "\n"
+    "[policy]\n"
+    "insult = hide+review\n"
+    "provocation = none\n"
+    "commercial = delete, notify\n"
+    "\n"
+    "[offenders]\n"
+    "max-strikes = 5\n"
+    "window = 2w\n"
+    "action = block\n"
+    "\n"
+    "[notify]\n"
+    "webhook-url = https://chat.example.bund.de/hooks/abc\n"
+    "smtp-url = smtp://mail.example.bund.de:587\n"
+    "mail-from = netiquetted@example.bund.de\n"
+    "office-to = redaktion@example.bund.de, recht@example.bund.de\n"
+    "oncall-to = bereitschaft@example.bund.de\n"
+    "office-hours = mon-thu,Sat 08:30-16:00\n"
+    "\n"
+    "[account bmi-mastodon]\n"
+    "platform = mastodon\n"
+    "base-url = https://social.bund.de/\n"
+    "token-file = bmi-mastodon.token\n"
+    "admin-token-file = /run/credentials/admin.token\n"
+    "mode = auto\n"
+    "report-forward = yes\n"
+    "policy.vulgar = review\n"
+    "policy.personal-data = hide\n"
+    "\n"
+    "[account bmi-youtube]\n"
+    "platform = youtube\n"
+    "base-url = https://www.googleapis.com/youtube/v3\n"
+    "token-file = yt.token\n"
+    "poll-interval = 2m\n";
+
+static void
+test_full(void)
+{
+	const struct config_account	*a;
+	struct config			 c;
+	struct diags			 d = { 0 };
+
+	CHECK_INT(parse(full, &c, &d), 0);
+	diags_print(&d, stderr);
+	CHECK_INT(d.n, 0);
+	CHECK_STR(c.state_dir, "/srv/nq");
+	CHECK_INT(c.rules_dirs.n, 2);
+	if (c.rules_dirs.n == 2) {
+		CHECK_STR(c.rules_dirs.v[0], "/etc/netiquetted/rules");
+		CHECK_STR(c.rules_dirs.v[1], "/etc/netiquetted/local");
+	}
+	CHECK_STR(c.listen, "[::1]:9090");
+	CHECK_INT(c.poll_interval, 300);
+	CHECK_INT(c.log_level, CONFIG_LOG_DEBUG);
+	CHECK_INT(c.max_tries, 5);
+	CHECK_INT(c.backoff_max, 5400);
+	CHECK_INT(c.policy.actions[CAT_PROVOCATION], 0);
+	CHECK_INT(c.policy.actions[CAT_COMMERCIAL], ACT_DELETE | ACT_NOTIFY);
+	CHECK_INT(c.policy.actions[CAT_HATE], ACT_HIDE | ACT_REVIEW);
+	CHECK_INT(c.policy.max_strikes, 5);
+	CHECK_INT(c.policy.window, 14 * 86400);
+	CHECK_INT(c.policy.offender_action, POLICY_OFFENDER_BLOCK);
+	CHECK_STR(c.notify.oncall_to, "bereitschaft@example.bund.de");
+	CHECK_INT(c.notify.hours.days, 0x0f | 0x20);
+	CHECK_INT(c.notify.hours.start, 8 * 60 + 30);
+	CHECK_INT(c.naccounts, 2);
+
+	a = config_account_find(&c, "bmi-mastodon");
+	CHECK(a != NULL);
+	if (a != NULL) {
+		CHECK_STR(a->platform, "mastodon");
+		CHECK_STR(a->base_url, "https://social.bund.de");
+		CHECK_STR(a->token_file, "bmi-mastodon.token");
+		CHECK_STR(a->admin_token_file, "/run/credentials/admin.token");
+		CHECK_INT(a->mode, POLICY_MODE_AUTO);
+		CHECK_INT(a->poll_interval, 300);	/* inherited */
+		CHECK(a->report_forward);
+		CHECK_INT(a->overrides.set,
+		    (1u << CAT_VULGAR) | (1u << CAT_PERSONAL_DATA));
+		CHECK_INT(a->overrides.actions[CAT_VULGAR], ACT_REVIEW);
+		CHECK_INT(a->line, 30);
+		CHECK_STR(a->confdir, ".");
+	}
+	a = config_account_find(&c, "bmi-youtube");
+	CHECK(a != NULL);
+	if (a != NULL) {
+		CHECK_INT(a->mode, POLICY_MODE_REVIEW);	/* the default */
+		CHECK_INT(a->poll_interval, 120);
+		CHECK(a->admin_token_file == NULL);
+		CHECK(!a->report_forward);
+		CHECK_INT(a->overrides.set, 0);
+	}
+	CHECK(config_account_find(&c, "nope") == NULL);
+	config_free(&c);
+	diags_free(&d);
+}
+
+static void
+test_errors(void)
+{
+	const char src[] =
+	    "state-dir = relative/dir\n"			/* 1 */
+	    "pol-interval = 30s\n"				/* 2 */
+	    "poll-interval = 2s\n"				/* 3 */
+	    "max-tries = 0\n"					/* 4 */
+	    "backoff-base = 5 minutes\n"			/* 5 */
+	    "listen = localhost\n"				/* 6 */
+	    "log-level = loud\n"				/* 7 */
+	    "[polcy]\n"						/* 8 */
+	    "x = y\n"						/* 9 */
+	    "[policy]\n"					/* 10 */
+	    "insult = hide+block\n"				/* 11 */
+	    "insutl = hide\n"					/* 12 */
+	    "violence = hide+shout\n"				/* 13 */
+	    "insult = review\n"					/* 14 */
+	    "[offenders]\n"					/* 15 */
+	    "max-strikes = 0\n"					/* 16 */
+	    "window = 0s\n"					/* 17 */
+	    "action = ban\n"					/* 18 */
+	    "[account a]\n"					/* 19 */
+	    "platform = myspace\n"				/* 20 */
+	    "base-url = ftp://x\n"				/* 21 */
+	    "mode = yolo\n"					/* 22 */
+	    "webhook-url = https://x\n"				/* 23 */
+	    "policy.insul = hide\n"				/* 24 */
+	    "policy.nonsense = hide\n"				/* 25 */
+	    "report-forward = maybe\n"				/* 26 */
+	    "[account a]\n"					/* 27 */
+	    "[account]\n"					/* 28 */
+	    "[notify]\n"					/* 29 */
+	    "mail-from = not an address\n"			/* 30 */
+	    "office-to = a@b, <evil>\n"				/* 31 */
+	    "office-hours = Mon-Fri 17:00-09:00\n"		/* 32 */
+	    "timezone = UTC\n"					/* 33 */
+	    "smtp-url = smtp://mail:25\n"			/* 34 */
+	    "[notify]\n"					/* 35 */
+	    "[account b]\n"					/* 36 */
+	    "mode = auto\n"					/* 37 */
+	    "platform = mastodon\n"				/* 38 */
+	    "platform = x\n"					/* 39 */
+	    "bad line\n";					/* 40 */
+	struct config	c;
+	struct diags	d = { 0 };
+	size_t		i;
+
+	CHECK_INT(parse(src, &c, &d), -1);
+	CHECK(has_diag(&d, 1, "absolute"));
+	CHECK(has_diag(&d, 2, "did you mean 'poll-interval'"));
+	CHECK(has_diag(&d, 3, "out of range 5s..1d"));
+	CHECK(has_diag(&d, 4, "0 is out of range 1..100"));
+	CHECK(has_diag(&d, 5, "bad duration"));
+	CHECK(has_diag(&d, 6, "host:port"));
+	CHECK(has_diag(&d, 7, "not one of error|warning"));
+	CHECK(has_diag(&d, 8, "unknown section [polcy] (did you mean [policy]"));
+	CHECK(has_diag(&d, 11, "[offenders]"));
+	CHECK(has_diag(&d, 12, "did you mean 'insult'"));
+	CHECK(has_diag(&d, 13, "unknown action"));
+	CHECK(has_diag(&d, 14, "given twice (first at line 11)"));
+	CHECK(has_diag(&d, 16, "out of range"));
+	CHECK(has_diag(&d, 17, "out of range 1h..365d"));
+	CHECK(has_diag(&d, 18, "none|propose-block|block"));
+	CHECK(has_diag(&d, 20, "'myspace' is not one of mastodon"));
+	CHECK(has_diag(&d, 21, "scheme"));
+	CHECK(has_diag(&d, 22, "auto|review|dry-run"));
+	CHECK(has_diag(&d, 23, "belongs in the [notify] section"));
+	CHECK(has_diag(&d, 24, "did you mean 'policy.insult'"));
+	CHECK(has_diag(&d, 25, "unknown category 'nonsense'"));
+	CHECK(has_diag(&d, 26, "yes or no"));
+	CHECK(has_diag(&d, 27, "duplicate account 'a' (first at line 19)"));
+	CHECK(has_diag(&d, 28, "needs a name"));
+	CHECK(has_diag(&d, 30, "not a plain e-mail address"));
+	CHECK(has_diag(&d, 31, "'<evil>'"));
+	CHECK(has_diag(&d, 32, "end before they start"));
+	CHECK(has_diag(&d, 33, "Europe/Berlin"));
+	CHECK(has_diag(&d, 35, "duplicate [notify] section (first at line 29)"));
+	CHECK(has_diag(&d, 39, "given twice (first at line 38)"));
+	CHECK(has_diag(&d, 40, "key = value"));
+	/* cross-key checks: at the header they concern */
+	CHECK(has_diag(&d, 19, "account 'a' lacks platform, base-url, "
+	    "token-file"));
+	CHECK(has_diag(&d, 36, "account 'b' lacks base-url, token-file"));
+	CHECK(has_diag(&d, 29, "smtp-url needs mail-from"));
+	CHECK(has_diag(&d, 29, "needs office-to or oncall-to"));
+	CHECK_INT(d.n, 35);
+	for (i = 0; i < d.n; i++)
+		CHECK(d.v[i].line > 0 && strcmp(d.v[i].file, "t.conf") == 0);
+	if (tu_failures)
+		diags_print(&d, stderr);
+	config_free(&c);
+	diags_free(&d);
+
+	/* a global key in a section, an account key globally */
+	CHECK_INT(parse("platform = x\n[notify]\nlisten = 1.2.3.4:80\n", &c,
+	    &d), -1);
+	CHECK(has_diag(&d, 1, "belongs in the [account NAME] section"));
+	CHECK(has_diag(&d, 3, "global key"));
+	config_free(&c);
+	diags_clear(&d);
+
+	CHECK_INT(parse("backoff-base = 10m\nbackoff-max = 1m\n", &c, &d), -1);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "backoff-max") != NULL);
+	config_free(&c);
+	diags_clear(&d);
+
+	CHECK_INT(config_parse_file("/nonexistent/nq.conf", &c, &d), -1);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "cannot read") != NULL);
+	config_free(&c);
+	diags_free(&d);
+}
+
+static void
+test_durations(void)
+{
+	char	buf[32];
+	long	s;
+
+	CHECK_INT(config_parse_duration("30s", &s), 0);
+	CHECK_INT(s, 30);
+	CHECK_INT(config_parse_duration("90", &s), 0);
+	CHECK_INT(s, 90);
+	CHECK_INT(config_parse_duration("1h30m", &s), 0);
+	CHECK_INT(s, 5400);
+	CHECK_INT(config_parse_duration("2w", &s), 0);
+	CHECK_INT(s, 14 * 86400);
+	CHECK_INT(config_parse_duration("", &s), -1);
+	CHECK_INT(config_parse_duration("1h30", &s), -1);
+	CHECK_INT(config_parse_duration("m", &s), -1);
+	CHECK_INT(config_parse_duration("-5s", &s), -1);
+	CHECK_INT(config_parse_duration("5 s", &s), -1);
+	CHECK_INT(config_parse_duration("99999999999999999999999s", &s), -1);
+	CHECK_INT(config_parse_duration("9223372036854775807w", &s), -1);
+	CHECK_STR(config_format_duration(30, buf, sizeof buf), "30s");
+	CHECK_STR(config_format_duration(5400, buf, sizeof buf), "1h30m");
+	CHECK_STR(config_format_duration(30 * 86400, buf, sizeof buf), "30d");
+	CHECK_STR(config_format_duration(90061, buf, sizeof buf), "1d1h1m1s");
+	CHECK_STR(config_format_duration(0, buf, sizeof buf), "0s");
+}
+
+static char *
+print_to_string(const struct config *c)
+{
+	char	*s = NULL;
+	size_t	 n = 0;
+	FILE	*fp = open_memstream(&s, &n);
+
+	config_print(fp, c);
+	fclose(fp);
+	return s;
+}
+
+static void
+test_roundtrip(void)
+{
+	struct config	c, c2;
+	struct diags	d = { 0 };
+	char		*a, *b;
+
+	CHECK_INT(parse(full, &c, &d), 0);
+	a = print_to_string(&c);
+	CHECK(strstr(a, "poll-interval = 5m\n") != NULL);
+	CHECK(strstr(a, "office-hours = Mon-Thu,Sat 08:30-16:00\n") != NULL);
+	CHECK(strstr(a, "policy.vulgar = review\n") != NULL);
+	CHECK(strstr(a, "[account bmi-youtube]\n") != NULL);
+	CHECK(strstr(a, "provocation = none\n") != NULL);
+	CHECK_INT(parse(a, &c2, &d), 0);
+	diags_print(&d, stderr);
+	b = print_to_string(&c2);
+	/* the first line names the file; the rest must be identical */
+	CHECK_STR(strchr(a, '\n'), strchr(b, '\n'));
+	free(a);
+	free(b);
+	config_free(&c);
+	config_free(&c2);
+
+	/* the defaults print and parse back too */
+	config_init(&c);
+	a = print_to_string(&c);
+	CHECK(strstr(a, "# webhook-url is not set\n") != NULL);
+	CHECK_INT(parse(a, &c2, &d), 0);
+	diags_print(&d, stderr);
+	free(a);
+	config_free(&c);
+	config_free(&c2);
+	diags_free(&d);
+}
+
+static void
+write_file(const char *path, const char *s)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL) {
+		perror(path);
+		abort();
+	}
+	fputs(s, fp);
+	fclose(fp);
+}
+
+static void
+test_token(void)
+{
+	char			 dir[] = "/tmp/nq-token-XXXXXX", path[256];
+	char			 cred[300];
+	const char		*src;
+	struct config		 c;
+	struct diags		 d = { 0 };
+	const struct config_account *a;
+	char			*tok;
+	size_t			 i;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(cred, sizeof cred, "%s/cred", dir);
+	CHECK_INT(mkdir(cred, 0700), 0);
+	snprintf(path, sizeof path, "%s/nq.conf", dir);
+	src = "[account m]\nplatform = mastodon\nbase-url = https://m.example\n"
+	    "token-file = m.token\nadmin-token-file = bad.token\n"
+	    "[account e]\nplatform = x\nbase-url = https://api.x.com\n"
+	    "token-file = empty.token\n";
+	write_file(path, src);
+	CHECK_INT(config_parse_file(path, &c, &d), 0);
+	diags_print(&d, stderr);
+
+	/* beside the config file when systemd passes no credentials */
+	unsetenv("CREDENTIALS_DIRECTORY");
+	snprintf(cred, sizeof cred, "%s/m.token", dir);
+	write_file(cred, "  s3cr3t-local\n\n");
+	a = config_account_find(&c, "m");
+	CHECK_INT(config_read_token(a, false, &tok, &d), 0);
+	CHECK_STR(tok, "s3cr3t-local");
+	free(tok);
+
+	/* $CREDENTIALS_DIRECTORY wins for relative names */
+	snprintf(cred, sizeof cred, "%s/cred", dir);
+	setenv("CREDENTIALS_DIRECTORY", cred, 1);
+	snprintf(cred, sizeof cred, "%s/cred/m.token", dir);
+	write_file(cred, "s3cr3t-systemd\r\n");
+	CHECK_INT(config_read_token(a, false, &tok, &d), 0);
+	CHECK_STR(tok, "s3cr3t-systemd");
+	free(tok);
+
+	/* errors name the file, never the content */
+	snprintf(cred, sizeof cred, "%s/cred/bad.token", dir);
+	write_file(cred, "abc\ndef-s3cr3t\n");
+	CHECK_INT(config_read_token(a, true, &tok, &d), -1);
+	CHECK(tok == NULL);
+	snprintf(cred, sizeof cred, "%s/cred/empty.token", dir);
+	write_file(cred, " \n");
+	CHECK_INT(config_read_token(config_account_find(&c, "e"), false, &tok,
+	    &d), -1);
+	CHECK_INT(config_read_token(config_account_find(&c, "e"), true, &tok,
+	    &d), -1);				/* no admin-token-file */
+	snprintf(cred, sizeof cred, "%s/cred/m.token", dir);
+	unlink(cred);
+	CHECK_INT(config_read_token(a, false, &tok, &d), -1);
+	CHECK_INT(d.n, 4);
+	CHECK(has_diag(&d, 0, "control characters"));
+	CHECK(has_diag(&d, 0, "empty"));
+	CHECK(has_diag(&d, 0, "no admin-token-file"));
+	CHECK(has_diag(&d, 0, "cannot read token"));
+	for (i = 0; i < d.n; i++)
+		CHECK(strstr(d.v[i].msg, "s3cr3t") == NULL &&
+		    strstr(d.v[i].file, "s3cr3t") == NULL);
+	unsetenv("CREDENTIALS_DIRECTORY");
+
+	unlink(cred);
+	snprintf(cred, sizeof cred, "%s/cred/bad.token", dir);
+	unlink(cred);
+	snprintf(cred, sizeof cred, "%s/cred/empty.token", dir);
+	unlink(cred);
+	snprintf(cred, sizeof cred, "%s/cred", dir);
+	rmdir(cred);
+	snprintf(cred, sizeof cred, "%s/m.token", dir);
+	unlink(cred);
+	unlink(path);
+	rmdir(dir);
+	config_free(&c);
+	diags_free(&d);
+}
+
+/* The manual page holds the generated reference; NQ_UPDATE_MAN rewrites it. */
+static void
+test_manpage(void)
+{
+	const char	*srcdir = getenv("NQ_SOURCE_DIR"), *sec, *key;
+	char		 path[1024], *man = NULL, *ref = NULL, *b, *e, *out;
+	char		 want[256];
+	size_t		 len, reflen = 0, i;
+	FILE		*fp;
+
+	snprintf(path, sizeof path, "%s/man/netiquetted.conf.5",
+	    srcdir ? srcdir : "..");
+	fp = open_memstream(&ref, &reflen);
+	config_print_reference(fp);
+	fclose(fp);
+	if (kv_read_file(path, 1 << 20, &man, &len) == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		CHECK(0);
+		free(ref);
+		return;
+	}
+	b = strstr(man, MAN_BEGIN);
+	e = b ? strstr(b, MAN_END) : NULL;
+	CHECK(b != NULL && e != NULL);
+	if (b == NULL || e == NULL)
+		goto out;
+	b += strlen(MAN_BEGIN);
+	if (getenv("NQ_UPDATE_MAN") != NULL) {
+		if ((fp = fopen(path, "w")) == NULL) {
+			perror(path);
+			CHECK(0);
+			goto out;
+		}
+		fwrite(man, 1, (size_t)(b - man), fp);
+		fputs(ref, fp);
+		fputs(e, fp);
+		fclose(fp);
+		printf("%s: key reference regenerated\n", path);
+		goto out;
+	}
+	if ((size_t)(e - b) != reflen || memcmp(b, ref, reflen) != 0) {
+		fprintf(stderr, "%s: the key reference differs from the key "
+		    "table; regenerate it with NQ_UPDATE_MAN=1 test_config\n",
+		    path);
+		CHECK(0);
+	}
+	/* and, spelled out, every key of the table is in the page */
+	for (i = 0; (key = config_key(i, &sec)) != NULL; i++) {
+		out = want;
+		out += snprintf(want, sizeof want, ".BI \"");
+		for (; *key != '\0' && out < want + sizeof want - 3; key++) {
+			if (*key == '-')
+				*out++ = '\\';
+			*out++ = *key;
+		}
+		*out = '\0';
+		if (strstr(b, want) == NULL) {
+			fprintf(stderr, "%s: key %s%s%s missing\n", path,
+			    *sec ? sec : "", *sec ? " " : "", want);
+			CHECK(0);
+		}
+	}
+	CHECK(i > 20);
+out:
+	free(man);
+	free(ref);
+}
+
+int
+main(void)
+{
+	test_defaults();
+	test_full();
+	test_errors();
+	test_durations();
+	test_roundtrip();
+	test_token();
+	test_manpage();
+	return tu_finish("test_config");
+}
