@@ -168,7 +168,7 @@ gen_word(char *out, size_t len)
 static int
 gen_rules(const char *dir, size_t nrules)
 {
-	char	path[512], w[5][64];
+	char	path[1024], w[5][64];
 	FILE	*fp;
 	size_t	i, k;
 
@@ -273,7 +273,7 @@ bench_set(const char *label, const char *dir, const struct corpus *c, bool jit,
 		 * The baseline the prefilter must beat: every pattern of the
 		 * generated file, compiled alone, run over the normalized text.
 		 */
-		char		 path[512], line[4096];
+		char		 path[1024], line[4096];
 		FILE		*fp;
 		pcre2_code	**codes = NULL;
 		size_t		 ncodes = 0, slice = c->n < 2000 ? c->n : 2000;
@@ -370,7 +370,7 @@ main(int argc, char **argv)
 	for (j = 1; j >= 0; j--)
 		bench_set("shipped", rules, &c, j, false);
 	for (i = 0; i < nsizes; i++) {
-		char label[32];
+		char label[1024];
 
 		snprintf(dir, sizeof dir, "%s/r%zu", tmp, sizes[i]);
 		bench_rng = 0x1234567ull + sizes[i];
