@@ -418,6 +418,9 @@ conn_ratelimit_parse(const struct http_response *r, time_t now,
 		if (rl->retry_at == 0 && r != NULL && r->status == 429)
 			rl->retry_at = now + 60;
 	}
+	/* A 429 whose reset lies in the past (clock skew): not a hot loop. */
+	if (r != NULL && r->status == 429 && rl->retry_at < now + 1)
+		rl->retry_at = now + 1;
 	if (rl->retry_at != 0 && rl->retry_at <= now &&
 	    !(r != NULL && r->status == 429))
 		rl->retry_at = 0;

@@ -638,6 +638,14 @@ test_ratelimit(void)
 	CHECK_INT(rl.retry_at, now + 600);
 	http_headers_free(&r.headers);
 
+	/* A 429 whose reset has passed still waits a second. */
+	r = resp(429, "");
+	http_headers_add(&r.headers, "X-RateLimit-Reset",
+	    "2024-05-01T11:00:00Z");
+	conn_mastodon.parse_ratelimit(&r, now, &rl);
+	CHECK_INT(rl.retry_at, now + 1);
+	http_headers_free(&r.headers);
+
 	/* 429 with nothing at all: a minute. */
 	r = resp(429, "");
 	conn_mastodon.parse_ratelimit(&r, now, &rl);
