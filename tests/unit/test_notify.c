@@ -52,7 +52,7 @@ decode_subject(const char *s, char *out, size_t len)
 		for (s += 10; *s != '\0' && *s != '?'; s++) {
 			if (*s == '=' || (v = b64val(*s)) == -1)
 				continue;
-			acc = (acc << 6) | v;
+			acc = ((acc << 6) | v) & 0xffffff;
 			bits += 6;
 			if (bits >= 8) {
 				bits -= 8;
