@@ -91,7 +91,7 @@ struct reason {
 	size_t	 enlen, delen;
 };
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 reason_append(char **s, size_t *len, const char *fmt, va_list ap)
 {
 	char	*part;
