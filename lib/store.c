@@ -174,9 +174,43 @@ static const char *const store_migrations[] = {
 	"  SELECT RAISE(ABORT, 'evidence is write-once'); END;",
 
 	/*
-	 * 3 (reserved): users, roles and sessions for the web UI; the API
-	 * module appends it here when it lands.
+	 * 3: users, roles, sessions and API tokens for the web UI and
+	 * netiquettectl (users.h), and the editors' decision history, which
+	 * undo and rule quality read (queue.h).  Secrets are stored hashed.
 	 */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('editor', 'legal', 'admin')),"
+	"  pwhash TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  last_login INTEGER NOT NULL DEFAULT 0,"
+	"  disabled INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY,"
+	"  user INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions (user);"
+	"CREATE TABLE tokens ("
+	"  hash TEXT PRIMARY KEY,"
+	"  user INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE queue_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  item INTEGER NOT NULL REFERENCES items (id),"
+	"  verb TEXT NOT NULL,"
+	"  from_state TEXT NOT NULL,"
+	"  to_state TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  effects TEXT NOT NULL DEFAULT '{}',"
+	"  undone INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX queue_history_item ON queue_history (item, id);",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -1,0 +1,107 @@
+/*
+ * users.h: the people who use the web UI and netiquettectl queue: local
+ * users with a role, their login sessions and their API tokens, all in the
+ * store (migration 3).
+ *
+ * Passwords are hashed with argon2id (libsodium crypto_pwhash_str, at
+ * least its INTERACTIVE limits) and rehashed on login when the limits
+ * grow.  Session ids and API tokens are 256-bit random strings given to
+ * the client once; the store keeps only their SHA-256, so a copy of the
+ * database logs nobody in.  This module knows nothing of HTTP: the API
+ * decides about cookies, CSRF and throttling.
+ *
+ * Errors as in store.h: 0/1 on success, -1 with e set.
+ */
+#ifndef NQ_USERS_H
+#define NQ_USERS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+enum users_role {
+	USERS_EDITOR,
+	USERS_LEGAL,
+	USERS_ADMIN,
+};
+const char	*users_role_name(enum users_role);	/* "editor" ... */
+int		 users_role_from_name(const char *);	/* -1 when unknown */
+
+#define USERS_NAME_MAX		32	/* bytes */
+#define USERS_PASSWORD_MIN	8	/* bytes */
+#define USERS_PASSWORD_MAX	1024
+#define USERS_SESSION_IDLE	(30 * 60)
+#define USERS_SESSION_MAX	(12 * 3600)
+#define USERS_SECRET_LEN	48	/* buffer for a session id, CSRF token
+					   or API token, with the NUL */
+
+struct users_user {
+	int64_t		 id;
+	char		 name[USERS_NAME_MAX + 1];
+	enum users_role	 role;
+	int64_t		 created_at;
+	int64_t		 last_login;
+	bool		 disabled;
+};
+
+/* A name is 1..32 of [A-Za-z0-9._-], starting with a letter or digit. */
+bool	users_name_valid(const char *);
+
+/*
+ * Adds a user with an argon2id hash of password.  Returns 1, or -1 when
+ * the name is invalid or taken, the password too short or too long.
+ */
+int	users_add(struct store *, const char *name, enum users_role,
+	    const char *password, int64_t now, struct store_err *);
+int	users_set_password(struct store *, const char *name,
+	    const char *password, struct store_err *);
+int	users_set_role(struct store *, const char *name, enum users_role,
+	    struct store_err *);
+/* 1 found (u filled), 0 unknown, -1 error. */
+int	users_get(struct store *, const char *name, struct users_user *u,
+	    struct store_err *);
+/*
+ * Checks name and password.  1 when they match an enabled user (u filled,
+ * last_login set, the hash upgraded when its limits are too low), 0 when
+ * not; an unknown name costs as much time as a wrong password.
+ */
+int	users_verify(struct store *, const char *name, const char *password,
+	    int64_t now, struct users_user *u, struct store_err *);
+/* Every user by name; *out owned (free()). */
+int	users_list(struct store *, struct users_user **out, size_t *n,
+	    struct store_err *);
+
+struct users_session {
+	char			token[USERS_SECRET_LEN];	/* only after _new */
+	char			csrf[USERS_SECRET_LEN];
+	struct users_user	user;
+	int64_t			created_at;
+	int64_t			last_seen;
+	int64_t			expires_at;	/* absolute timeout */
+};
+
+/* Starts a session for u: random token and CSRF token.  0 or -1. */
+int	users_session_new(struct store *, const struct users_user *u,
+	    int64_t now, struct users_session *s, struct store_err *);
+/*
+ * Looks the session token up: 1 when it is valid at now (not idle for
+ * more than idle seconds, before its absolute expiry, user enabled), and
+ * then its last_seen moves to now; 0 when unknown or expired (an expired
+ * one is deleted); -1 error.  s->token stays empty.
+ */
+int	users_session_check(struct store *, const char *token, int64_t now,
+	    int64_t idle, struct users_session *s, struct store_err *);
+int	users_session_end(struct store *, const char *token, struct store_err *);
+/* Deletes every expired session. */
+int	users_session_purge(struct store *, int64_t now, int64_t idle,
+	    struct store_err *);
+
+/* A new API token "nqt_..." for name, printed once by the caller. */
+int	users_token_new(struct store *, const char *name, int64_t now,
+	    char token[USERS_SECRET_LEN], struct store_err *);
+/* 1 when token belongs to an enabled user (u filled), 0 not, -1 error. */
+int	users_token_check(struct store *, const char *token, int64_t now,
+	    struct users_user *u, struct store_err *);
+
+#endif
