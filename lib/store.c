@@ -178,7 +178,7 @@ static const char *const store_migrations[] = {
 	 * netiquettectl (users.h), and the editors' decision history, which
 	 * undo and rule quality read (queue.h).  Secrets are stored hashed.
 	 */
-	"CREATE TABLE users ("
+	"CREATE TABLE IF NOT EXISTS users ("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL UNIQUE,"
 	"  role TEXT NOT NULL CHECK (role IN ('editor', 'legal', 'admin')),"
@@ -186,20 +186,20 @@ static const char *const store_migrations[] = {
 	"  created_at INTEGER NOT NULL,"
 	"  last_login INTEGER NOT NULL DEFAULT 0,"
 	"  disabled INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE sessions ("
+	"CREATE TABLE IF NOT EXISTS sessions ("
 	"  hash TEXT PRIMARY KEY,"
 	"  user INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
 	"  csrf TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL,"
 	"  expires_at INTEGER NOT NULL);"
-	"CREATE INDEX sessions_user ON sessions (user);"
-	"CREATE TABLE tokens ("
+	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);"
+	"CREATE TABLE IF NOT EXISTS tokens ("
 	"  hash TEXT PRIMARY KEY,"
 	"  user INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
 	"  created_at INTEGER NOT NULL,"
 	"  last_used INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE queue_history ("
+	"CREATE TABLE IF NOT EXISTS queue_history ("
 	"  id INTEGER PRIMARY KEY,"
 	"  item INTEGER NOT NULL REFERENCES items (id),"
 	"  verb TEXT NOT NULL,"
@@ -210,7 +210,7 @@ static const char *const store_migrations[] = {
 	"  effects TEXT NOT NULL DEFAULT '{}',"
 	"  undone INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL);"
-	"CREATE INDEX queue_history_item ON queue_history (item, id);",
+	"CREATE INDEX IF NOT EXISTS queue_history_item ON queue_history (item, id);",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
