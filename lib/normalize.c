@@ -408,7 +408,8 @@ nz_stage1(const unsigned char *p, size_t len, unsigned folds,
 {
 	const uint32_t *tab = nz_ascii[((folds & NZ_CASEFOLD) ? 1 : 0) |
 	    ((folds & NZ_INVISIBLE) ? 2 : 0)];
-	uint32_t *st, *pk, dropped = 0;
+	uint32_t *st, *pk;
+	bool dropped = false;
 	size_t i = 0, n = 0;
 
 	*wide = false;
@@ -418,7 +419,7 @@ nz_stage1(const unsigned char *p, size_t len, unsigned folds,
 	pk = t->end;
 	while (i < len) {
 		utf8proc_int32_t buf[NZ_DBUF];
-		size_t k, m, clen;
+		size_t k, m, clen, i0 = i, n0 = n;
 		uint32_t cp;
 
 		/* Store unconditionally, keep only what the table keeps. */
@@ -428,9 +429,9 @@ nz_stage1(const unsigned char *p, size_t len, unsigned folds,
 			st[n] = (uint32_t)i;
 			pk[n] = e;
 			n += e != 0;
-			dropped |= e == 0;
 			i++;
 		}
+		dropped |= n - n0 != i - i0;
 		if (i == len)
 			break;
 
@@ -656,21 +657,25 @@ copy:
 static size_t
 nz_collapse_pass(uint32_t *st, uint32_t *pk, size_t n)
 {
+	uint32_t prev = UINT32_MAX;	/* code point and class of pk[w - 1] */
 	size_t r, w = 0;
 
 	for (r = 0; r < n; r++) {
-		uint32_t c = NZ_CLS(pk[r]);
+		uint32_t p = pk[r], c = NZ_CLS(p);
 
-		if (w > 0 && NZ_CP(pk[r]) == NZ_CP(pk[w - 1]) &&
+		if ((p & 0xffffffu) == prev &&
 		    (c == NZ_C_LETTER || c == NZ_C_SPACE)) {
-			uint32_t span = st[r] + NZ_LEN(pk[r]) - st[w - 1];
+			uint32_t span = st[r] + NZ_LEN(p) - st[w - 1];
 
 			if (span <= NZ_MAXSPAN)
-				pk[w - 1] = NZ_PACK(NZ_CP(pk[w - 1]), c, span);
+				pk[w - 1] = NZ_PACK(NZ_CP(p), c, span);
 			continue;
 		}
-		st[w] = st[r];
-		pk[w] = pk[r];
+		prev = p & 0xffffffu;
+		if (w != r) {
+			st[w] = st[r];
+			pk[w] = p;
+		}
 		w++;
 	}
 	return w;

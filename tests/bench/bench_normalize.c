@@ -57,8 +57,10 @@ bn_round(struct nz_text *t, int v, size_t iters)
 }
 
 /*
- * Usage: bench_normalize [iterations].  Reports the best of several rounds,
- * which filters out noise from other load on the machine.
+ * Usage: bench_normalize [iterations [view]].  Reports the best of several
+ * rounds, which filters out noise from other load on the machine; a view
+ * name ("raw", "fold", "norm") limits the run to that view, handy under
+ * valgrind --tool=callgrind when the machine is too busy for timings.
  */
 int
 main(int argc, char **argv)
@@ -67,15 +69,19 @@ main(int argc, char **argv)
 	size_t ns = sizeof(bn_samples) / sizeof(bn_samples[0]);
 	size_t k, iters, total = 0;
 	double best, dt;
-	int v, round;
+	int v, round, only = -1;
 
 	iters = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
 	if (iters == 0)
 		iters = 1;
+	if (argc > 2)
+		only = nz_view_from_name(argv[2]);
 	for (k = 0; k < ns; k++)
 		total += strlen(bn_samples[k]);
 	printf("average comment: %zu bytes\n", total / ns);
 	for (v = 0; v <= NZ_VIEW_COUNT; v++) {
+		if (only >= 0 && v != only)
+			continue;
 		best = 1e18;
 		for (round = 0; round < 25; round++) {
 			dt = bn_round(&t, v, iters);
