@@ -1,0 +1,244 @@
+/*
+ * api-events.c: server-sent events for the web UI, so the queue updates
+ * itself.  A stream is a chunked reply that stays open; an event names
+ * an item whose queue entry appeared or changed, and the client re-fetches
+ * what it shows.  Editors' decisions are announced at once; items the
+ * daemon queues (screen.c) are found by one small query every two seconds
+ * while anyone listens.  A comment line every 25 s keeps proxies from
+ * closing idle streams and ends streams whose session has expired.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "api.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define EVENTS_TICK		2	/* seconds between queue polls */
+#define EVENTS_PING_TICKS	12	/* ping every 24 s */
+#define EVENTS_MAX_CLIENTS	512
+#define EVENTS_SEEN_MAX		256
+
+#ifndef TAILQ_FOREACH_SAFE	/* glibc's sys/queue.h lacks it */
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+struct events_client {
+	TAILQ_ENTRY(events_client)	 entry;
+	struct evhttp_request		*req;
+	struct evhttp_connection	*con;
+	bool				 bearer;
+	char				 token[USERS_SECRET_LEN];
+};
+
+static TAILQ_HEAD(, events_client) events_clients =
+    TAILQ_HEAD_INITIALIZER(events_clients);
+static size_t		 events_n;
+static struct event	*events_timer;
+static struct daemon	*events_d;
+static uint64_t		 events_seq;
+static unsigned		 events_ticks;
+static int64_t		 events_last_ts = -1;
+static int64_t		 events_seen[EVENTS_SEEN_MAX];	/* items at last_ts */
+static size_t		 events_nseen;
+
+static void
+events_drop(struct events_client *c)
+{
+	TAILQ_REMOVE(&events_clients, c, entry);
+	events_n--;
+	memset(c->token, 0, sizeof c->token);
+	free(c);
+}
+
+static void
+events_closed(struct evhttp_connection *con, void *arg)
+{
+	events_drop(arg);
+}
+
+static void
+events_send(struct events_client *c, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evbuffer_add(b, text, strlen(text));
+	evhttp_send_reply_chunk(c->req, b);
+	evbuffer_free(b);
+}
+
+static void
+events_broadcast(const char *text)
+{
+	struct events_client *c, *t;
+
+	TAILQ_FOREACH_SAFE(c, &events_clients, entry, t)
+		events_send(c, text);
+}
+
+void
+api_events_queue(struct daemon *d, int64_t item, const char *state,
+    const char *by)
+{
+	json_t	*o;
+	char	*s, *msg;
+
+	if (events_n == 0)
+		return;
+	o = json_pack("{s:I, s:s, s:s}", "item", (json_int_t)item, "state",
+	    state ? state : "", "by", by ? by : "");
+	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	xasprintf(&msg, "event: queue\nid: %llu\ndata: %s\n\n",
+	    (unsigned long long)++events_seq, s);
+	events_broadcast(msg);
+	free(msg);
+	free(s);
+}
+
+static const char sql_changed[] =
+    "SELECT item, state, updated_at FROM queue WHERE updated_at >= ?1"
+    " ORDER BY updated_at, item LIMIT 500";
+static const char sql_max[] = "SELECT coalesce(max(updated_at), 0) FROM queue";
+
+/*
+ * Items whose queue entry changed since the last look.  updated_at has a
+ * resolution of one second, so the items already announced for the
+ * newest second are remembered and not announced again.  The first look
+ * only takes note of where things stand.
+ */
+static void
+events_poll(struct daemon *d)
+{
+	struct store_err	 e = { "" };
+	sqlite3_stmt		*s;
+	int64_t			 ts, item, last, seen[EVENTS_SEEN_MAX];
+	size_t			 nseen = 0, i;
+	bool			 first = events_last_ts < 0, old;
+
+	if (first) {
+		if ((s = store_stmt(d->store, sql_max, &e)) == NULL)
+			return;
+		if (sqlite3_step(s) == SQLITE_ROW)
+			events_last_ts = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		events_nseen = 0;
+	}
+	if ((s = store_stmt(d->store, sql_changed, &e)) == NULL)
+		return;
+	last = events_last_ts;
+	sqlite3_bind_int64(s, 1, events_last_ts);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		item = sqlite3_column_int64(s, 0);
+		ts = sqlite3_column_int64(s, 2);
+		old = false;
+		for (i = 0; ts == events_last_ts && i < events_nseen; i++)
+			if (events_seen[i] == item)
+				old = true;
+		if (old)
+			continue;
+		if (!first)
+			api_events_queue(d, item,
+			    (const char *)sqlite3_column_text(s, 1), "daemon");
+		if (ts > last) {
+			last = ts;
+			nseen = 0;
+		}
+		if (nseen < EVENTS_SEEN_MAX)
+			seen[nseen++] = item;
+	}
+	sqlite3_reset(s);
+	if (last == events_last_ts) {
+		for (i = 0; i < nseen && events_nseen < EVENTS_SEEN_MAX; i++)
+			events_seen[events_nseen++] = seen[i];
+	} else {
+		memcpy(events_seen, seen, nseen * sizeof seen[0]);
+		events_nseen = nseen;
+		events_last_ts = last;
+	}
+}
+
+static void
+events_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon		*d = arg;
+	struct events_client	*c, *t;
+	struct users_session	 s;
+	time_t			 now = time(NULL);
+
+	if (events_n == 0)
+		return;
+	events_poll(d);
+	if (++events_ticks % EVENTS_PING_TICKS != 0)
+		return;
+	TAILQ_FOREACH_SAFE(c, &events_clients, entry, t) {
+		if (!c->bearer && users_session_check(d->store, c->token, now,
+		    USERS_SESSION_IDLE, &s, NULL) != 1) {
+			events_send(c, "event: logout\ndata: {}\n\n");
+			evhttp_connection_set_closecb(c->con, NULL, NULL);
+			evhttp_send_reply_end(c->req);
+			events_drop(c);
+			continue;
+		}
+		events_send(c, ": ping\n\n");
+	}
+}
+
+void
+api_events_stream(struct api_req *r)
+{
+	struct events_client	*c;
+	struct timeval		 tv = { EVENTS_TICK, 0 };
+
+	if (events_n >= EVENTS_MAX_CLIENTS) {
+		api_error(r, 503, "too many event streams");
+		return;
+	}
+	if (events_timer == NULL) {
+		events_d = r->d;
+		events_timer = event_new(r->d->base, -1, EV_PERSIST, events_tick,
+		    r->d);
+		event_add(events_timer, &tv);
+	}
+	if (events_n == 0)
+		events_last_ts = -1;
+	c = xcalloc(1, sizeof *c);
+	c->req = r->req;
+	c->con = evhttp_request_get_connection(r->req);
+	c->bearer = r->bearer;
+	snprintf(c->token, sizeof c->token, "%s", r->session.token);
+	TAILQ_INSERT_TAIL(&events_clients, c, entry);
+	events_n++;
+	events_poll(r->d);
+	api_headers(r->req, "text/event-stream", false);
+	evhttp_connection_set_closecb(c->con, events_closed, c);
+	evhttp_send_reply_start(r->req, 200, "OK");
+	events_send(c, "retry: 5000\n\n");
+}
+
+void
+api_events_stop(void)
+{
+	struct events_client *c;
+
+	while ((c = TAILQ_FIRST(&events_clients)) != NULL) {
+		evhttp_connection_set_closecb(c->con, NULL, NULL);
+		events_drop(c);
+	}
+	if (events_timer != NULL) {
+		event_free(events_timer);
+		events_timer = NULL;
+	}
+}

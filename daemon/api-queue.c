@@ -1,0 +1,143 @@
+/*
+ * api-queue.c: the queue as a resource: the filtered, paged list, bulk
+ * decisions, and which decisions a role may take in which state (the
+ * "allowed" list every item object carries).  The decisions themselves
+ * are api-items.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "category.h"
+#include "log.h"
+#include "queue.h"
+
+#define BULK_MAX	200
+
+json_t *
+api_queue_allowed(const struct api_req *r, const char *state, bool has_history)
+{
+	enum users_role	 role = r->session.user.role;
+	bool		 editor = role == USERS_EDITOR || role == USERS_ADMIN;
+	bool		 legal = role == USERS_LEGAL || role == USERS_ADMIN;
+	json_t		*a = json_array();
+
+	if (state == NULL)
+		return a;
+	if (strcmp(state, "open") == 0 && editor) {
+		json_array_append_new(a, json_string("approve"));
+		json_array_append_new(a, json_string("dismiss"));
+	}
+	if (strcmp(state, "open") == 0)
+		json_array_append_new(a, json_string("escalate"));
+	if (strcmp(state, "escalated") == 0 && legal) {
+		json_array_append_new(a, json_string("approve"));
+		json_array_append_new(a, json_string("dismiss"));
+		json_array_append_new(a, json_string("close"));
+	}
+	if (strcmp(state, "approved") == 0 || strcmp(state, "closed") == 0)
+		if (editor || legal)
+			json_array_append_new(a, json_string("restore"));
+	if (has_history && (legal || (strcmp(state, "escalated") != 0 &&
+	    strcmp(state, "closed") != 0)))
+		json_array_append_new(a, json_string("undo"));
+	return a;
+}
+
+void
+api_queue_list(struct api_req *r)
+{
+	struct store_err	 e = { "" };
+	struct queue_filter	 f;
+	const char		*s;
+	int64_t			 limit, offset, since, total, *ids;
+	size_t			 n, i;
+	json_t			*a, *o;
+
+	memset(&f, 0, sizeof f);
+	s = api_query(r, "state");
+	if (s == NULL || *s == '\0')
+		f.state = STORE_Q_OPEN;
+	else if (strcmp(s, "all") == 0)
+		f.state = -1;
+	else if ((f.state = store_queue_state_from_name(s)) < 0) {
+		api_error(r, 400, "unknown state (open, approved, dismissed, "
+		    "escalated, closed, all)");
+		return;
+	}
+	f.platform = api_query(r, "platform");
+	f.account = api_query(r, "account");
+	f.assignee = api_query(r, "assignee");
+	if ((f.category = api_query(r, "category")) != NULL &&
+	    category_from_name(f.category) < 0) {
+		api_error(r, 400, "unknown category");
+		return;
+	}
+	if (api_query_int(r, "limit", 50, 1, QUEUE_LIMIT_MAX, &limit) == -1 ||
+	    api_query_int(r, "offset", 0, 0, INT32_MAX, &offset) == -1 ||
+	    api_query_int(r, "since", 0, 0, INT64_MAX / 2, &since) == -1)
+		return;
+	f.limit = (size_t)limit;
+	f.offset = (size_t)offset;
+	f.since = since;
+	if (queue_find(r->d->store, &f, &ids, &n, &total, &e) == -1) {
+		log_warnx("%s: %s", __func__, e.msg);
+		api_error(r, 500, "store failure");
+		return;
+	}
+	a = json_array();
+	for (i = 0; i < n; i++)
+		if ((o = api_items_summary(r, ids[i])) != NULL)
+			json_array_append_new(a, o);
+	free(ids);
+	api_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", a,
+	    "total", (json_int_t)total, "limit", (json_int_t)limit,
+	    "offset", (json_int_t)offset));
+}
+
+void
+api_queue_bulk(struct api_req *r)
+{
+	json_t		*ids = json_object_get(r->body, "ids"), *v, *res;
+	const char	*verb = api_body_str(r, "decision");
+	const char	*reason = api_body_str(r, "reason");
+	const char	*assignee = api_body_str(r, "assignee");
+	size_t		 i;
+
+	if (!json_is_array(ids) || json_array_size(ids) == 0 ||
+	    json_array_size(ids) > BULK_MAX) {
+		api_error(r, 400, "ids must be an array of 1 to %d item ids",
+		    BULK_MAX);
+		return;
+	}
+	if (verb == NULL) {
+		api_error(r, 400, "decision is required");
+		return;
+	}
+	json_array_foreach(ids, i, v)
+		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+			api_error(r, 400, "ids must be positive integers");
+			return;
+		}
+	res = json_array();
+	json_array_foreach(ids, i, v) {
+		json_t	*out = NULL;
+		int	 status = 0;
+		char	 msg[300];
+		int64_t	 id = json_integer_value(v);
+
+		if (api_items_apply(r, id, verb, reason, assignee, &out, &status,
+		    msg, sizeof msg) == 0) {
+			json_decref(out);
+			json_array_append_new(res, json_pack("{s:I, s:b}", "id",
+			    (json_int_t)id, "ok", 1));
+		} else
+			json_array_append_new(res, json_pack("{s:I, s:b, s:i, s:s}",
+			    "id", (json_int_t)id, "ok", 0, "status", status,
+			    "error", msg));
+	}
+	api_json(r, 200, json_pack("{s:o}", "results", res));
+}

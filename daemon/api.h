@@ -1,0 +1,109 @@
+/*
+ * api.h: the map of the daemon's HTTP API (daemon/API.md).  api.c owns the
+ * listener, the route table, authentication, CSRF, the security headers,
+ * the static UI files and the operators' endpoints; each api-<resource>.c
+ * owns the handlers of one resource and exports them here.  A handler gets
+ * a parsed, authenticated request and answers it with api_json or
+ * api_error exactly once.
+ */
+#ifndef NQ_API_H
+#define NQ_API_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "netiquetted.h"
+#include "users.h"
+
+struct evhttp_request;
+
+/* Role bits for the route table. */
+#define API_EDITOR	(1u << USERS_EDITOR)
+#define API_LEGAL	(1u << USERS_LEGAL)
+#define API_ADMIN	(1u << USERS_ADMIN)
+#define API_ANY		(API_EDITOR | API_LEGAL | API_ADMIN)
+
+struct api_req {
+	struct daemon		*d;
+	struct evhttp_request	*req;
+	const char		*path;
+	const char		*arg;		/* the "*" segment, unescaped */
+	int64_t			 id;		/* the "*" segment as item id */
+	struct evkeyvalq	*query;
+	json_t			*body;		/* POST body, NULL otherwise */
+	bool			 authed;
+	bool			 bearer;
+	struct users_session	 session;	/* user filled when authed */
+	char			 peer[64];
+};
+
+/* The security headers of API.md, Content-Type and Cache-Control. */
+void		 api_headers(struct evhttp_request *, const char *type,
+		    bool cache);
+/* The audit actor of the request's user: "editor:NAME". */
+const char	*api_actor(const struct api_req *);
+/* Sends obj (reference stolen) as JSON with status. */
+void		 api_json(struct api_req *, int status, json_t *obj);
+void		 api_error(struct api_req *, int status, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* Query parameter or NULL. */
+const char	*api_query(struct api_req *, const char *key);
+/* Parses a non-negative integer parameter within [min, max]; -1 bad. */
+int		 api_query_int(struct api_req *, const char *key, int64_t def,
+		    int64_t min, int64_t max, int64_t *out);
+/* The body's string member, or NULL when absent or not a string. */
+const char	*api_body_str(struct api_req *, const char *key);
+
+/* api-auth.c */
+void	api_auth_login(struct api_req *);
+void	api_auth_logout(struct api_req *);
+void	api_auth_session(struct api_req *);
+void	api_auth_users(struct api_req *);
+/* Fills r->session from a bearer token or the cookie: 1, 0 none, -1 error. */
+int	api_auth_identify(struct api_req *);
+bool	api_auth_csrf_ok(struct api_req *, const char **why);
+bool	api_auth_origin_ok(struct api_req *, const char **why);
+extern uint64_t api_logins[3];	/* ok, failed, throttled */
+
+/* api-queue.c */
+void	api_queue_list(struct api_req *);
+void	api_queue_bulk(struct api_req *);
+/* The decisions the user may take on an item in state (API.md "allowed"). */
+json_t	*api_queue_allowed(const struct api_req *, const char *state,
+	    bool has_history);
+
+/* api-items.c */
+void	api_items_get(struct api_req *);
+void	api_items_decide(struct api_req *);
+void	api_items_undo(struct api_req *);
+void	api_items_assign(struct api_req *);
+void	api_items_note(struct api_req *);
+/*
+ * Applies one decision ("approve", ..., "undo", "assign") to item in its
+ * own transaction.  0 with *result set (owned), or -1 with *status and
+ * msg (the JSON error text).
+ */
+int	api_items_apply(struct api_req *, int64_t item, const char *verb,
+	    const char *reason, const char *assignee, json_t **result,
+	    int *status, char *msg, size_t msglen);
+json_t	*api_items_summary(struct api_req *, int64_t item);
+
+/* api-rules.c */
+void	api_rules_list(struct api_req *);
+void	api_rules_items(struct api_req *);
+
+/* api-audit.c */
+void	api_audit_list(struct api_req *);
+
+/* api-evidence.c */
+void	api_evidence_export(struct api_req *);
+
+/* api-events.c */
+void	api_events_stream(struct api_req *);
+/* Tells every open stream that item changed (by: "daemon" or a user). */
+void	api_events_queue(struct daemon *, int64_t item, const char *state,
+	    const char *by);
+void	api_events_stop(void);
+
+#endif
