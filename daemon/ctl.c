@@ -19,6 +19,9 @@
 
 const char	*ctl_progname = "netiquettectl";
 
+extern const struct ctl_command ctl_user_entry;	/* ctl-user.c */
+extern const struct ctl_command ctl_queue_entry;	/* ctl-queue.c */
+
 static int	 ctl_help(struct ctl_global *, int, char **);
 static int	 ctl_version(struct ctl_global *, int, char **);
 
@@ -43,6 +46,8 @@ static const struct ctl_command *ctl_commands[] = {
 	&ctl_eval_entry,
 	&ctl_audit_entry,
 	&ctl_evidence_entry,
+	&ctl_user_entry,
+	&ctl_queue_entry,
 	&ctl_help_entry,
 	&ctl_version_entry,
 	NULL
