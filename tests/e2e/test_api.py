@@ -1,0 +1,465 @@
+#!/usr/bin/env python3
+"""test_api.py: the editors' queue API (daemon/API.md) end to end: the
+daemon in review mode against the fake Mastodon server, with the fixture
+rules in tests/fixtures/api/rules, users made with netiquettectl.
+
+  - security headers on every response; static files without traversal
+  - login, session cookie attributes, logout; throttling after failures
+  - CSRF token, Origin and Sec-Fetch-Site checks on state changes
+  - queue list with filters and paging; item detail with segments
+  - approve -> exactly the proposed actions reach the fake, once;
+    dismiss -> editor precision drops; undo -> the inverse action
+  - escalate -> legal only; evidence export
+  - hostile text comes back verbatim, JSON-encoded
+  - netiquettectl user token + queue over loopback; /metrics; SSE
+"""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from nqtest import (CTL, SRC, Daemon, Fake, check, run_tests,  # noqa: E402
+                    wait_for)
+
+RULES = os.path.join(SRC, "tests", "fixtures", "api", "rules")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+       "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'self'")
+XSS_NAME = '<img src=x onerror=alert(1)>"\'&'
+XSS_TEXT = 'Du Idiot <script>alert("x")</script> &amp; \u202e'
+
+SEED = [
+    {"type": "post", "key": "p1", "text": "Unser neuer Beitrag"},
+    {"author": "troll@example.org", "display_name": "Troll", "text": "Du bist ein Idiot"},
+    {"author": "xss@example.org", "display_name": XSS_NAME, "text": XSS_TEXT},
+    {"author": "spam@example.org", "text": "Bestes Casino hier, jetzt klicken"},
+    {"author": "nice@example.org", "text": "Danke fuer die Infos!"},
+    {"author": "troll2@example.org", "text": "Noch ein Idiot mehr"},
+    {"author": "troll3@example.org", "text": "Idiotin, echt jetzt"},
+]
+
+S = {}
+
+
+class Client:
+    """A browser-like client: keeps the session cookie and CSRF token."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
+        self.csrf = None
+
+    def req(self, method, path, body=None, headers=None, raw=False):
+        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        h = {"Host": "127.0.0.1:%d" % self.port}
+        if self.cookie:
+            h["Cookie"] = "nq_session=" + self.cookie
+        if self.csrf and method == "POST":
+            h["X-CSRF-Token"] = self.csrf
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        h = {k: v for k, v in h.items() if v is not None}
+        con.request(method, path, body=data, headers=h)
+        r = con.getresponse()
+        payload = r.read()
+        con.close()
+        if raw:
+            return r, payload
+        try:
+            obj = json.loads(payload) if payload else None
+        except ValueError:
+            obj = payload
+        return r.status, obj, r
+
+    def login(self, user, pw):
+        st, obj, r = self.req("POST", "/api/login", {"username": user, "password": pw})
+        if st == 200:
+            for k, v in r.getheaders():
+                if k.lower() == "set-cookie" and v.startswith("nq_session="):
+                    self.cookie = v.split(";")[0].split("=", 1)[1]
+                    S["last_cookie"] = v
+            self.csrf = obj["csrf_token"]
+        return st, obj
+
+
+def ctl(*args, stdin=None):
+    r = subprocess.run([CTL] + list(args), capture_output=True, text=True, input=stdin)
+    return r.returncode, r.stdout, r.stderr
+
+
+def setup():
+    seed = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
+    for rec in SEED:
+        seed.write(json.dumps(rec) + "\n")
+    seed.close()
+    fake = Fake(seed=seed.name)
+    d = Daemon(fake, mode="review", rules=RULES)
+    os.makedirs(d.state, exist_ok=True)
+    for name, role, pw in (("anna", "editor", "anna-passwort"),
+                           ("lena", "legal", "lena-passwort"),
+                           ("adam", "admin", "adam-passwort"),
+                           ("tina", "editor", "tina-passwort")):
+        rc, out, err = ctl("user", "add", name, "--role", role, "--state", d.state,
+                           "--password-stdin", stdin=pw + "\n")
+        check(rc == 0, "user add %s: %s" % (name, err))
+    rc, out, err = ctl("user", "add", "anna", "--role", "admin", "--state", d.state,
+                       "--password-stdin", stdin="whatever-x\n")
+    check(rc != 0 and "exists" in err, "duplicate user accepted: %r" % err)
+    rc, out, err = ctl("user", "add", "bob", "--role", "root", "--state", d.state,
+                       "--password-stdin", stdin="whatever-x\n")
+    check(rc != 0, "bad role accepted")
+    d.start()
+    S.update(fake=fake, d=d, port=d.port)
+    anna = Client(d.port)
+    check(anna.login("anna", "anna-passwort")[0] == 200, "anna cannot log in")
+    S["anna"] = anna
+    wait_for("5 flagged items in the queue",
+             lambda: anna.req("GET", "/api/queue")[1]["total"] >= 5, 60)
+
+
+def find(text_part, state="all"):
+    st, obj, _ = S["anna"].req("GET", "/api/queue?state=%s&limit=200" % state)
+    for it in obj["items"]:
+        if text_part in it["text"]:
+            return it
+    raise AssertionError("no queue item with %r" % text_part)
+
+
+def test_headers_and_static():
+    c = Client(S["port"])
+    for path in ("/", "/ui/index.html", "/healthz", "/api/queue", "/nope",
+                 "/ui/../netiquetted.conf"):
+        r, body = c.req("GET", path, raw=True)
+        check(r.getheader("Content-Security-Policy") == CSP, "CSP on %s: %r" % (
+            path, r.getheader("Content-Security-Policy")))
+        check(r.getheader("X-Content-Type-Options") == "nosniff", path)
+        check(r.getheader("Referrer-Policy") == "no-referrer", path)
+        check(r.getheader("X-Frame-Options") == "DENY", path)
+    r, body = c.req("GET", "/", raw=True)
+    check(r.status == 200 and r.getheader("Content-Type").startswith("text/html"),
+          "index: %d %s" % (r.status, r.getheader("Content-Type")))
+    ui = os.path.join(SRC, "daemon", "ui")
+    for f in sorted(os.listdir(ui)):
+        if f.endswith(".js"):
+            r, body = c.req("GET", "/ui/" + f, raw=True)
+            check(r.status == 200 and "javascript" in r.getheader("Content-Type"),
+                  "%s: %d" % (f, r.status))
+            break
+    for bad in ("/ui/../CMakeLists.txt", "/ui/%2e%2e/%2e%2e/CMakeLists.txt",
+                "/ui/.hidden", "/ui/a//b", "/ui/..%2fapi.c", "/ui/"):
+        r, body = c.req("GET", bad, raw=True)
+        check(r.status in (404, 200) and b"cmake_minimum_required" not in body
+              and b"#include" not in body, "traversal %s: %d" % (bad, r.status))
+    st, obj, _ = c.req("GET", "/api/queue")
+    check(st == 401 and "error" in obj, "anonymous queue: %d %r" % (st, obj))
+    st, obj, _ = c.req("GET", "/api/nothing")
+    check(st == 404 and obj == {"error": "not found"}, "404 body %r" % obj)
+    st, obj, _ = c.req("DELETE", "/api/queue")
+    check(st in (405, 501) , "DELETE: %d" % st)
+
+
+def test_login_cookie_logout():
+    c = Client(S["port"])
+    st, obj = c.login("anna", "falsch-falsch")
+    check(st == 401 and obj["error"] == "wrong user name or password", "%d %r" % (st, obj))
+    st, obj = c.login("niemand", "falsch-falsch")
+    check(st == 401 and obj["error"] == "wrong user name or password", "%d %r" % (st, obj))
+    st, obj = c.login("tina", "tina-passwort")
+    check(st == 200 and obj["user"] == {"name": "tina", "role": "editor"}, "%r" % obj)
+    cookie = S["last_cookie"]
+    for attr in ("HttpOnly", "SameSite=Strict", "Path=/"):
+        check(attr in cookie, "cookie lacks %s: %s" % (attr, cookie))
+    check("Secure" not in cookie, "Secure on plain HTTP")
+    st, obj, _ = c.req("GET", "/api/session")
+    check(st == 200 and obj["csrf_token"] == c.csrf, "session %r" % obj)
+    st, obj, _ = c.req("POST", "/api/logout", {})
+    check(st == 200, "logout %d" % st)
+    st, obj, _ = c.req("GET", "/api/session")
+    check(st == 401, "session after logout: %d" % st)
+
+
+def test_throttling():
+    c = Client(S["port"])
+    codes = [c.login("tina", "falsch-%d" % i)[0] for i in range(4)]
+    check(codes[:3] == [401, 401, 401], "first failures %r" % codes)
+    st, obj, r = c.req("POST", "/api/login", {"username": "tina", "password": "tina-passwort"})
+    check(st == 429 and int(r.getheader("Retry-After")) >= 1,
+          "right password while throttled: %d %r" % (st, obj))
+    wait_for("throttle over", lambda: c.login("tina", "tina-passwort")[0] == 200, 40, 0.5)
+
+
+def test_csrf_and_origin():
+    a = S["anna"]
+    it = find("Noch ein Idiot")
+    path = "/api/items/%d/notes" % it["id"]
+    body = {"text": "csrf test"}
+    st, obj, _ = a.req("POST", path, body, headers={"X-CSRF-Token": None})
+    check(st == 403 and "CSRF" in obj["error"], "no token: %d %r" % (st, obj))
+    st, obj, _ = a.req("POST", path, body, headers={"X-CSRF-Token": "x" * 43})
+    check(st == 403, "wrong token: %d" % st)
+    st, obj, _ = a.req("POST", path, body, headers={"Origin": "http://evil.example"})
+    check(st == 403 and "Origin" in obj["error"], "evil origin: %d %r" % (st, obj))
+    st, obj, _ = a.req("POST", path, body, headers={"Sec-Fetch-Site": "cross-site"})
+    check(st == 403, "cross-site: %d" % st)
+    st, obj, _ = a.req("POST", path, body, headers={
+        "Origin": "http://127.0.0.1:%d" % S["port"], "Sec-Fetch-Site": "same-origin"})
+    check(st == 200 and obj["note"]["text"] == "csrf test", "good request: %d %r" % (st, obj))
+    st, obj, _ = a.req("POST", path, None, headers={"Content-Type": "text/plain"})
+    st, obj, _ = a.req("POST", path, b"x" if False else {"text": ""})
+    check(st == 400, "empty note: %d" % st)
+
+
+def test_queue_list_filters():
+    a = S["anna"]
+    st, obj, _ = a.req("GET", "/api/queue")
+    check(st == 200 and obj["total"] >= 5, "list %r" % obj)
+    texts = [i["text"] for i in obj["items"]]
+    check(not any("Danke" in t for t in texts), "harmless comment queued")
+    st, obj, _ = a.req("GET", "/api/queue?category=commercial")
+    check(obj["total"] == 1 and "Casino" in obj["items"][0]["text"], "category %r" % obj)
+    st, obj, _ = a.req("GET", "/api/queue?limit=2&offset=1")
+    check(len(obj["items"]) == 2 and obj["offset"] == 1, "paging %r" % obj)
+    st, obj, _ = a.req("GET", "/api/queue?platform=mastodon&account=bmi&assignee=-")
+    check(obj["total"] >= 5, "platform/account/assignee filter %r" % obj["total"])
+    st, obj, _ = a.req("GET", "/api/queue?account=other")
+    check(obj["total"] == 0, "account filter")
+    st, obj, _ = a.req("GET", "/api/queue?since=%d" % (time.time() + 3600))
+    check(obj["total"] == 0, "since filter")
+    st, obj, _ = a.req("GET", "/api/queue?state=bogus")
+    check(st == 400 and "state" in obj["error"], "bad state %r" % obj)
+    st, obj, _ = a.req("GET", "/api/queue?limit=100000")
+    check(st == 400, "limit bound")
+    it = obj = a.req("GET", "/api/queue")[1]["items"][0]
+    for k in ("id", "platform", "account", "item_id", "author", "text", "state",
+              "proposed", "categories", "rules", "allowed", "assignee"):
+        check(k in it, "summary lacks %s" % k)
+    check(it["allowed"][:3] == ["approve", "dismiss", "escalate"], "allowed %r" % it["allowed"])
+
+
+def test_item_detail_hostile_text():
+    a = S["anna"]
+    it = find("<script>")
+    st, obj, r = a.req("GET", "/api/items/%d" % it["id"])
+    check(st == 200, "detail %d" % st)
+    check(r.getheader("Content-Type").startswith("application/json"), "type")
+    check(obj["text"].endswith(XSS_TEXT), "text not verbatim: %r" % obj["text"])
+    check(obj["author"]["name"] == XSS_NAME, "name not verbatim: %r" % obj["author"])
+    check("".join(s["text"] for s in obj["segments"]) == obj["text"], "segments")
+    marked = [s for s in obj["segments"] if s["rules"]]
+    check(marked and marked[0]["text"] == "Idiot" and marked[0]["rules"] == ["insult.idiot"],
+          "marked %r" % obj["segments"])
+    check("idiot" in obj["normalized"], "normalized %r" % obj["normalized"])
+    check(obj["matched_rules"][0]["clause"] == "Beleidigungen", "clause %r" % obj["matched_rules"])
+    check(obj["decision"]["reason"], "no reason")
+    for k in ("author_history", "thread", "evidence", "notes", "outbox", "history", "spans"):
+        check(k in obj, "detail lacks %s" % k)
+    st, obj, _ = a.req("GET", "/api/items/999999")
+    check(st == 404, "missing item %d" % st)
+    st, obj, _ = a.req("GET", "/api/items/abc")
+    check(st == 404, "bad id %d" % st)
+
+
+def test_approve_reaches_platform_once():
+    a = S["anna"]
+    it = find("Du bist ein Idiot", "open")
+    proposed = it["proposed"]
+    check(proposed, "nothing proposed")
+    before = len(S["fake"].actions()["actions"])
+    st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"], {"decision": "approve"})
+    check(st == 400 and "reason" in obj["error"], "reason required: %r" % obj)
+    st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                       {"decision": "approve", "reason": "klare Beleidigung"})
+    check(st == 200 and obj["item"]["state"] == "approved", "approve %d %r" % (st, obj))
+    check(sorted(q["action"] for q in obj["queued"]) == sorted(proposed),
+          "queued %r vs proposed %r" % (obj["queued"], proposed))
+    st, obj2, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                        {"decision": "approve", "reason": "nochmal"})
+    check(st == 409, "second approve: %d %r" % (st, obj2))
+
+    def sent():
+        acts = S["fake"].actions()["actions"][before:]
+        return acts if len([x for x in acts if not x["replay"]]) >= len(proposed) else None
+    acts = wait_for("the approved actions at the fake", sent, 30)
+    time.sleep(1.5)
+    acts = [x for x in S["fake"].actions()["actions"][before:] if not x["replay"]]
+    check(len(acts) == len(proposed), "exactly the proposed actions: %r" % acts)
+    st, obj, _ = a.req("GET", "/api/items/%d" % it["id"])
+    kinds = [h["kind"] for h in obj["history"]]
+    check("queue.approve" in kinds, "audit %r" % kinds)
+    entry = [h for h in obj["history"] if h["kind"] == "queue.approve"][0]
+    check(entry["actor"] == "editor:anna" and entry["detail"]["reason"] == "klare Beleidigung",
+          "audit entry %r" % entry)
+    S["approved"] = it["id"]
+
+
+def test_undo_sends_inverse():
+    a = S["anna"]
+    iid = S["approved"]
+    wait_for("approved actions done", lambda: all(
+        o["state"] == "done" for o in a.req("GET", "/api/items/%d" % iid)[1]["outbox"]), 30)
+    st, obj, _ = a.req("POST", "/api/items/%d/undo" % iid, {"reason": "verklickt"})
+    check(st == 200 and obj["item"]["state"] == "open", "undo %d %r" % (st, obj))
+    inv = [q["action"] for q in obj["queued"]]
+    check("unmute" in inv or "unblock" in inv or "unhide" in inv, "inverse %r" % obj)
+    check("report" in obj["irreversible"] or not obj["irreversible"], "irrev %r" % obj)
+    wait_for("the inverse action at the fake", lambda: any(
+        x["kind"] in ("unmute", "unblock") for x in S["fake"].actions()["actions"]), 30)
+    st, obj, _ = a.req("POST", "/api/items/%d/undo" % iid, {"reason": "again"})
+    check(st == 409, "undo with nothing to undo: %d %r" % (st, obj))
+
+
+def test_dismiss_lowers_precision():
+    adam = Client(S["port"])
+    check(adam.login("adam", "adam-passwort")[0] == 200, "admin login")
+    a = S["anna"]
+    st, obj, _ = a.req("GET", "/api/rules")
+    check(st == 403, "editor sees rule quality: %d" % st)
+    for text in ("Noch ein Idiot", "Idiotin"):
+        it = find(text, "open")
+        st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                           {"decision": "approve" if text == "Idiotin" else "dismiss",
+                            "reason": "Test"})
+        check(st == 200, "decide %s: %d %r" % (text, st, obj))
+    st, obj, _ = adam.req("GET", "/api/rules")
+    check(st == 200, "rules %d" % st)
+    r = [x for x in obj["rules"] if x["id"] == "insult.idiot"][0]
+    check(r["dismissed"] == 1 and r["approved"] == 1 and abs(r["precision"] - 0.5) < 1e-9,
+          "quality %r" % r)
+    check(r["clause"] == "Beleidigungen" and r["loaded"], "rule info %r" % r)
+    st, obj, _ = adam.req("GET", "/api/rules/insult.idiot/items?outcome=dismissed")
+    check(st == 200 and obj["total"] == 1 and "Noch ein Idiot" in obj["items"][0]["text"],
+          "dismissed items %r" % obj)
+    st, obj, _ = adam.req("GET", "/api/audit?kind=queue.*&limit=50")
+    check(st == 200 and obj["chain"]["ok"] and len(obj["entries"]) >= 3, "audit %r" % obj)
+    st, obj, _ = adam.req("GET", "/api/users")
+    check(sorted(u["name"] for u in obj["users"]) == ["adam", "anna", "lena", "tina"],
+          "users %r" % obj)
+
+
+def test_escalate_legal_evidence():
+    a = S["anna"]
+    lena = Client(S["port"])
+    check(lena.login("lena", "lena-passwort")[0] == 200, "legal login")
+    it = find("<script>", "open")
+    st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                       {"decision": "escalate", "reason": "Strafbarkeit pruefen"})
+    check(st == 200 and obj["item"]["state"] == "escalated", "escalate %r" % obj)
+    st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                       {"decision": "approve", "reason": "x"})
+    check(st == 403, "editor decides an escalated item: %d %r" % (st, obj))
+    st, obj, _ = a.req("POST", "/api/items/%d/evidence" % it["id"], {})
+    check(st == 403, "editor exports evidence: %d" % st)
+    st, obj, _ = lena.req("GET", "/api/queue?state=escalated")
+    check(any(x["id"] == it["id"] and "close" in x["allowed"] for x in obj["items"]),
+          "legal queue %r" % obj)
+    st, obj, r = lena.req("POST", "/api/items/%d/evidence" % it["id"], {})
+    check(st == 200 and obj["format"] == "netiquetted-evidence-export-1" and obj["sha256_ok"],
+          "export %d %r" % (st, obj if st != 200 else obj.get("format")))
+    check("attachment" in r.getheader("Content-Disposition"), "disposition")
+    check(XSS_TEXT in json.dumps(obj["record"], ensure_ascii=False), "record text")
+    st, obj, _ = lena.req("POST", "/api/items/%d/decide" % it["id"],
+                          {"decision": "close", "reason": "Anzeige erstattet"})
+    check(st == 200 and obj["item"]["state"] == "closed", "close %r" % obj)
+
+
+def test_assign_bulk():
+    a = S["anna"]
+    it = find("Casino", "open")
+    st, obj, _ = a.req("POST", "/api/items/%d/assign" % it["id"], {"assignee": "ghost"})
+    check(st == 400, "assign to unknown user: %d" % st)
+    st, obj, _ = a.req("POST", "/api/items/%d/assign" % it["id"], {"assignee": "tina"})
+    check(st == 200 and obj["item"]["assignee"] == "tina", "assign %r" % obj)
+    st, obj, _ = a.req("GET", "/api/queue?assignee=tina")
+    check(obj["total"] == 1, "assignee filter %r" % obj["total"])
+    st, obj, _ = a.req("POST", "/api/queue/bulk",
+                       {"ids": [it["id"], 999999], "decision": "dismiss", "reason": "bulk"})
+    check(st == 200 and obj["results"][0]["ok"] and not obj["results"][1]["ok"]
+          and obj["results"][1]["status"] == 404, "bulk %r" % obj)
+
+
+def test_ctl_queue_token():
+    d = S["d"]
+    rc, out, err = ctl("user", "token", "anna", "--state", d.state)
+    check(rc == 0 and out.startswith("nqt_"), "token: %r %r" % (out, err))
+    env = dict(os.environ, NETIQUETTED_TOKEN=out.strip(),
+               NETIQUETTED_URL="http://127.0.0.1:%d" % d.port)
+    r = subprocess.run([CTL, "queue", "list", "--state", "all"], capture_output=True,
+                       text=True, env=env)
+    check(r.returncode == 0 and "item(s)" in r.stdout, "ctl list %r %r" % (r.stdout, r.stderr))
+    c = Client(d.port)
+    st, obj, _ = c.req("GET", "/api/session", headers={"Authorization": "Bearer " + out.strip()})
+    check(st == 200 and obj["user"]["name"] == "anna", "bearer session %r" % obj)
+    st, obj, _ = c.req("GET", "/api/session", headers={"Authorization": "Bearer nqt_wrong"})
+    check(st == 401, "wrong bearer: %d" % st)
+    # undo left the first item open: approve it from the terminal
+    it = find("Du bist ein Idiot", "open")
+    r = subprocess.run([CTL, "queue", "approve", str(it["id"]), "--reason", "per CLI"],
+                       capture_output=True, text=True, env=env)
+    check(r.returncode == 0 and "approved" in r.stdout, "ctl approve %r %r" % (r.stdout, r.stderr))
+    r = subprocess.run([CTL, "queue", "show", str(it["id"])], capture_output=True,
+                       text=True, env=env)
+    check(r.returncode == 0 and "insult.idiot" in r.stdout, "ctl show %r" % r.stdout)
+    r = subprocess.run([CTL, "queue", "approve", str(it["id"]), "--reason", "x"],
+                       capture_output=True, text=True, env=env)
+    check(r.returncode != 0 and "approved" in r.stderr, "ctl second approve %r" % r.stderr)
+
+
+def test_metrics_queue():
+    m = S["d"].metrics()
+    check('netiquetted_queue_items{state="open"}' in m, "queue gauge missing")
+    check('netiquetted_queue_oldest_age_seconds{state="open"}' in m, "age gauge missing")
+    check(m['netiquetted_logins_total{result="failed"}'] >= 3, "login counter")
+
+
+def test_events_stream():
+    a = S["anna"]
+    con = http.client.HTTPConnection("127.0.0.1", S["port"], timeout=20)
+    con.request("GET", "/api/events", headers={"Cookie": "nq_session=" + a.cookie})
+    r = con.getresponse()
+    check(r.status == 200 and r.getheader("Content-Type") == "text/event-stream",
+          "events %d" % r.status)
+    check(r.getheader("Content-Security-Policy") == CSP, "CSP on SSE")
+    it = find("Danke", "all") if False else None
+    st, obj, _ = a.req("GET", "/api/queue?state=dismissed")
+    iid = obj["items"][0]["id"]
+    a.req("POST", "/api/items/%d/notes" % iid, {"text": "sse"})
+    buf = b""
+    deadline = time.time() + 15
+    while b"event: queue" not in buf and time.time() < deadline:
+        buf += r.fp.read1(4096) if hasattr(r.fp, "read1") else r.read(1)
+    check(b"event: queue" in buf and (b'"item":%d' % iid) in buf, "event %r" % buf)
+    con.close()
+    check(S["d"].healthz() is not None, "daemon alive after stream closed")
+
+
+def test_audit_verifies():
+    rc, out, err = S["d"].audit_verify()
+    check(rc == 0, "audit verify: %s %s" % (out, err))
+
+
+if __name__ == "__main__":
+    try:
+        setup()
+    except Exception as e:  # noqa: BLE001
+        print("FAIL setup: %s" % e)
+        if "d" in S:
+            print(S["d"].read_log()[-3000:])
+        sys.exit(1)
+    try:
+        run_tests([test_headers_and_static, test_login_cookie_logout, test_throttling,
+                   test_csrf_and_origin, test_queue_list_filters,
+                   test_item_detail_hostile_text, test_approve_reaches_platform_once,
+                   test_undo_sends_inverse, test_dismiss_lowers_precision,
+                   test_escalate_legal_evidence, test_assign_bulk, test_ctl_queue_token,
+                   test_metrics_queue, test_events_stream, test_audit_verifies])
+    finally:
+        S["d"].stop()
+        S["fake"].stop()
