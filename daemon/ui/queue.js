@@ -9,7 +9,7 @@ import {
 	stateBadge, authorNodes, tag,
 } from './state.js';
 
-const PAGE = 25;
+const PAGES = [25, 50, 100, 200];
 const EXCERPT = 400;
 
 export function lostIfUnauthorized(e) {
@@ -97,6 +97,7 @@ export function queueView(root, params, { escalations }) {
 		since: params.get('since') || '',
 		offset: Math.max(0, parseInt(params.get('offset') || '0', 10) || 0),
 	};
+	const PAGE = PAGES.includes(Number(params.get('limit'))) ? Number(params.get('limit')) : PAGES[0];
 	const base = escalations ? '#/escalations' : '#/queue';
 	ctx.listRoute = base + '?' + params.toString();
 	let items = [], total = 0, cursor = 0, loading = false, again = false, destroyed = false;
@@ -117,6 +118,8 @@ export function queueView(root, params, { escalations }) {
 	const fAccount = h('input', { type: 'text', id: 'f-account', name: 'account', value: p.account, size: 10 });
 	const fAssignee = h('input', { type: 'text', id: 'f-assignee', name: 'assignee', value: p.assignee, size: 10,
 		'aria-describedby': 'f-assignee-hint' });
+	const fLimit = h('select', { id: 'f-limit', name: 'limit' },
+		PAGES.map(n => h('option', { value: String(n), selected: n === PAGE }, String(n))));
 	const fSince = h('input', { type: 'date', id: 'f-since', name: 'since',
 		value: p.since ? isoDate(Number(p.since)) : '' });
 	const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter', id: 'filters' },
@@ -127,6 +130,7 @@ export function queueView(root, params, { escalations }) {
 		h('div', { class: 'field' }, h('label', { for: 'f-assignee' }, 'Zuständig'), fAssignee,
 			h('span', { class: 'visually-hidden', id: 'f-assignee-hint' }, 'Benutzername, oder ein Minuszeichen für nicht zugewiesene')),
 		field('f-since', 'Seit', fSince),
+		field('f-limit', 'pro Seite', fLimit),
 		h('button', { type: 'submit', class: 'primary' }, 'Filtern'),
 		h('button', { type: 'button', id: 'f-reset', on: { click: () => { location.hash = base; } } }, 'Zurücksetzen'),
 		h('button', { type: 'button', id: 'f-mine', on: { click: () => { fAssignee.value = ctx.user.name; filters.requestSubmit(); } } }, 'Mir zugewiesen'));
@@ -136,6 +140,7 @@ export function queueView(root, params, { escalations }) {
 		if (fState.value) q.set('state', fState.value);
 		for (const [k, el] of [['platform', fPlatform], ['account', fAccount], ['category', fCat], ['assignee', fAssignee]])
 			if (el.value.trim()) q.set(k, el.value.trim());
+		if (Number(fLimit.value) !== PAGES[0]) q.set('limit', fLimit.value);
 		if (fSince.value) q.set('since', String(Math.floor(new Date(fSince.value + 'T00:00:00').getTime() / 1000)));
 		location.hash = base + '?' + q.toString();
 	});
