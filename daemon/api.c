@@ -145,8 +145,8 @@ api_verror(struct evhttp_request *req, int status, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	o = json_object();
-	json_object_set_new(o, "error", json_string(msg) ? json_string(msg) :
-	    json_string("error"));
+	if (json_object_set_new(o, "error", json_string(msg)) == -1)
+		json_object_set_new(o, "error", json_string("error"));
 	api_send_json(req, status, o);
 	json_decref(o);
 }
