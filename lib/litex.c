@@ -1578,7 +1578,15 @@ lx_risky_node(const struct lx_parse *p, int x, char *why, size_t whylen)
 	struct lx_rinfo		 body;
 	int			 k;
 
-	if (n->kind == LX_REP && (n->max < 0 || n->max >= 2)) {
+	/*
+	 * Exponential blow-up needs many iterations: a group repeated at most
+	 * a few times can only cost a small polynomial, which the match limit
+	 * and the build-time probe bound.  Trading characters between
+	 * iterations is polynomial of the repeat's degree, so it is refused
+	 * from four iterations on; overlapping alternatives only multiply
+	 * paths per iteration, so they are refused when unbounded.
+	 */
+	if (n->kind == LX_REP && (n->max < 0 || n->max >= 4)) {
 		lx_rinfo(p, n->child, &body);
 		if (lx_edge_overlap(p, n->child, true, &body.last) ||
 		    lx_edge_overlap(p, n->child, false, &body.first)) {
@@ -1588,7 +1596,7 @@ lx_risky_node(const struct lx_parse *p, int x, char *why, size_t whylen)
 			    "quantifiers)", n->pos);
 			return 1;
 		}
-		if (lx_alt_overlap(p, n->child)) {
+		if (lx_unbounded(n) && lx_alt_overlap(p, n->child)) {
 			snprintf(why, whylen, "offset %zu: repeated "
 			    "alternation whose branches can start with the "
 			    "same character", n->pos);

@@ -238,14 +238,26 @@ rs_match_raw(const struct ruleset *rs, pcre2_code *code, const char *s,
  * \w+\s*\w+\s*x).  Returns 0 when the pattern stays within limits.
  */
 static int
-rs_probe_blowup(struct rs_build *b, pcre2_code *code, char *why, size_t whylen)
+rs_probe_blowup(struct rs_build *b, const char *pattern, char *why, size_t whylen)
 {
 	static const char *units[] = { "a", "a ", "ab", "1", " ", "aa-", "a.",
 	    "xy1 " };
-	char	 buf[RS_PROBE_LEN + 8];
-	size_t	 u, i, ulen;
-	int	 rc;
+	char		 buf[RS_PROBE_LEN + 8];
+	size_t		 u, i, ulen;
+	int		 rc, err;
+	PCRE2_SIZE	 off;
+	pcre2_code	*code;
 
+	/*
+	 * Without the start optimizations: otherwise PCRE2 rejects a probe
+	 * that lacks a required character before it backtracks at all, and
+	 * the probe would prove nothing about texts that do contain it.
+	 */
+	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_NO_START_OPTIMIZE,
+	    &err, &off, NULL);
+	if (code == NULL)
+		return 0;	/* the real compile reports it */
 	for (u = 0; u < sizeof units / sizeof units[0]; u++) {
 		ulen = strlen(units[u]);
 		for (i = 0; i + ulen <= RS_PROBE_LEN; i += ulen)
@@ -260,9 +272,11 @@ rs_probe_blowup(struct rs_build *b, pcre2_code *code, char *why, size_t whylen)
 			snprintf(why, whylen, "exceeds the match limit on %zu "
 			    "bytes of \"%s\" repeated (catastrophic "
 			    "backtracking)", i, units[u]);
+			pcre2_code_free(code);
 			return -1;
 		}
 	}
+	pcre2_code_free(code);
 	return 0;
 }
 
@@ -336,7 +350,7 @@ rs_add_regex_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 		free(folded);
 		return;
 	}
-	if (rs_probe_blowup(b, code, why, sizeof why) == -1) {
+	if (rs_probe_blowup(b, folded, why, sizeof why) == -1) {
 		rs_build_error(b, r->file, line, "pattern refused: %s", why);
 		pcre2_code_free(code);
 		free(folded);
@@ -347,8 +361,13 @@ rs_add_regex_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	b->rs->parts[idx].src = xstrdup(src);
 	b->rs->parts[idx].what = xstrdup(what);
 
+	/*
+	 * The raw view is not case-folded while its literals would be
+	 * lowercase: its few parts run on every text instead.
+	 */
 	memset(&ls, 0, sizeof ls);
-	if (litex_extract(folded, true, &ls, err, sizeof err) == -1 || ls.n == 0)
+	if (r->view == NZ_VIEW_RAW ||
+	    litex_extract(folded, true, &ls, err, sizeof err) == -1 || ls.n == 0)
 		rs_mark_always(b, r->view, idx);
 	else
 		for (i = 0; i < ls.n; i++)
@@ -377,14 +396,17 @@ rs_add_cond(struct rs_build *b, struct rs_rule *r, struct rs_cond **v,
 		return -1;
 	}
 	code = rs_compile_regex(b, folded, r->file, line, key);
-	free(folded);
-	if (code == NULL)
-		return -1;
-	if (rs_probe_blowup(b, code, why, sizeof why) == -1) {
-		rs_build_error(b, r->file, line, "%s refused: %s", key, why);
-		pcre2_code_free(code);
+	if (code == NULL) {
+		free(folded);
 		return -1;
 	}
+	if (rs_probe_blowup(b, folded, why, sizeof why) == -1) {
+		rs_build_error(b, r->file, line, "%s refused: %s", key, why);
+		pcre2_code_free(code);
+		free(folded);
+		return -1;
+	}
+	free(folded);
 	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[*n].code = code;
 	(*v)[*n].src = xstrdup(src);
@@ -519,7 +541,7 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	rs_str_append(&re, ")\\b", 3);
 
 	code = rs_compile_regex(b, re.s, r->file, line, "words");
-	if (code != NULL && rs_probe_blowup(b, code, why, sizeof why) == -1) {
+	if (code != NULL && rs_probe_blowup(b, re.s, why, sizeof why) == -1) {
 		rs_build_error(b, r->file, line, "words refused: %s", why);
 		pcre2_code_free(code);
 		code = NULL;
@@ -535,6 +557,8 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	b->rs->parts[idx].code = code;
 	b->rs->parts[idx].src = re.s;
 	b->rs->parts[idx].what = xstrdup(what);
+	if (r->view == NZ_VIEW_RAW)
+		always = true;
 	for (i = 0; i < nwords; i++) {
 		if (cores[i] != NULL && !always)
 			ac_builder_add(b->acb[r->view], cores[i], strlen(cores[i]),
@@ -548,16 +572,23 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 
 /* Reads a word list; every problem is reported at the list's file:line. */
 static int
-rs_read_words(struct rs_build *b, const char *path, char ***words, size_t *n)
+rs_read_words(struct rs_build *b, const char *rulefile, int ruleline,
+    const char *path, char ***words, size_t *n)
 {
 	char		*buf, *p, *nl, why[128];
 	size_t		 len;
 	int		 lineno = 0, rc = 0;
 
 	if (kv_read_file(path, KV_MAX_FILE, &buf, &len) == -1) {
-		rs_build_error(b, path, 0, "cannot read word list: %s",
+		rs_build_error(b, rulefile, ruleline, "cannot read word list "
+		    "%s: %s", path, errno == EFBIG ? "larger than 16 MiB" :
 		    strerror(errno));
 		return -1;
+	}
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		/* editors on other systems write a byte-order mark */
+		memmove(buf, buf + 3, len - 3 + 1);
+		len -= 3;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
 		rs_build_error(b, path, 0, "NUL byte in word list");
@@ -709,9 +740,11 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 	int			 errors_before = b->errors;
 	long			 dup;
 	bool			 have_category = false;
-	char			 what[300];
+	char			 what[300] = "";
 	char			**inline_words = NULL;
 	size_t			 ninline = 0;
+	int			 words_line = 0;
+	bool			 inline_seen = false, have_category_key = false;
 
 	if (!rs_id_ok(sec->name)) {
 		rs_build_error(b, path, sec->line, "rule id '%s' must be "
@@ -745,6 +778,7 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 		int v;
 
 		if (strcmp(p->key, "category") == 0) {
+			have_category_key = true;
 			if ((v = category_from_name(p->value)) == -1)
 				rs_build_error(b, path, p->line,
 				    "unknown category '%s'", p->value);
@@ -788,7 +822,7 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 			rs_build_error(b, path, p->line, "unknown key '%s' in "
 			    "rule %s", p->key, r->id);
 	}
-	if (!have_category)
+	if (!have_category && !have_category_key)
 		rs_build_error(b, path, sec->line, "rule %s: missing 'category'",
 		    r->id);
 	b->rs->view_used[r->view] = true;
@@ -800,38 +834,42 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 		if (p->value[0] == '\0')
 			continue;
 		if (strcmp(p->key, "pattern") == 0) {
+			char pwhat[32];
+
 			npat++;
-			snprintf(what, sizeof what, "pattern %zu", npat);
+			snprintf(pwhat, sizeof pwhat, "pattern %zu", npat);
 			rs_push_str(&r->patterns, &r->npatterns, p->value);
 			rs_add_regex_part(b, r, ruleidx, PART_PATTERN, p->value,
-			    p->value, false, what, p->line);
+			    p->value, false, pwhat, p->line);
 		} else if (strcmp(p->key, "words") == 0) {
 			char *wpath = rs_dirname_join(path, p->value);
-			char **w = NULL;
-			size_t nw = 0, k;
+			size_t before = ninline;
 
 			nwordlists++;
-			if (rs_read_words(b, wpath, &w, &nw) == 0) {
-				if (nw == 0)
-					rs_build_error(b, path, p->line,
-					    "word list %s is empty", p->value);
-				snprintf(what, sizeof what, "words %s", p->value);
-				rs_add_words_part(b, r, ruleidx, w, nw, what,
-				    p->line);
-				for (k = 0; k < nw; k++)
-					rs_push_str(&r->words, &r->nwords, w[k]);
-			}
-			for (k = 0; k < nw; k++)
-				free(w[k]);
-			free(w);
+			if (words_line == 0)
+				words_line = p->line;
+			if (rs_read_words(b, path, p->line, wpath, &inline_words,
+			    &ninline) == 0 && ninline == before)
+				rs_build_error(b, path, p->line,
+				    "word list %s is empty", p->value);
+			snprintf(what + strlen(what), sizeof what - strlen(what),
+			    "%s%s", what[0] ? ", " : "words ", p->value);
 			free(wpath);
 		} else if (strcmp(p->key, "word") == 0) {
 			char why[128];
 
+			if (words_line == 0)
+				words_line = p->line;
 			if (!rs_word_ok(p->value, why, sizeof why))
 				rs_build_error(b, path, p->line, "word: %s", why);
-			else
+			else {
+				if (!inline_seen)
+					snprintf(what + strlen(what), sizeof what -
+					    strlen(what), "%s", what[0] ?
+					    ", inline" : "words (inline)");
+				inline_seen = true;
 				rs_push_str(&inline_words, &ninline, p->value);
+			}
 		} else if (strcmp(p->key, "scanner") == 0) {
 			int k = scanner_from_name(p->value);
 			uint32_t idx;
@@ -845,8 +883,12 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 			idx = rs_add_part(b, r, ruleidx, PART_SCANNER, p->line);
 			rs->parts[idx].scanner = k;
 			rs->parts[idx].src = xstrdup(p->value);
-			snprintf(what, sizeof what, "scanner %s", p->value);
-			rs->parts[idx].what = xstrdup(what);
+			{
+				char swhat[64];
+
+				snprintf(swhat, sizeof swhat, "scanner %s", p->value);
+				rs->parts[idx].what = xstrdup(swhat);
+			}
 			/* scanners see the raw text: digits as written */
 			rs_mark_always(b, NZ_VIEW_RAW, idx);
 			rs->view_used[NZ_VIEW_RAW] = true;
@@ -869,10 +911,14 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 			r->nexamples++;
 		}
 	}
+	/*
+	 * All of a rule's words, from lists and inline, are one alternation:
+	 * one part finds the leftmost matches over all of them, which is
+	 * exactly what the canonical dump (words inlined) compiles to.
+	 */
 	if (ninline > 0) {
-		snprintf(what, sizeof what, "words (inline)");
 		rs_add_words_part(b, r, ruleidx, inline_words, ninline, what,
-		    sec->line);
+		    words_line);
 		for (i = 0; i < ninline; i++) {
 			rs_push_str(&r->words, &r->nwords, inline_words[i]);
 			free(inline_words[i]);
