@@ -14,6 +14,8 @@
  * block, mute and hide set a state that is harmless to set twice, so a
  * resend cannot double an effect.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +44,17 @@ struct exec_job {
 	char		*idem_key;
 	struct conn_action ca;
 	json_t		*params;	/* owns the strings ca borrows */
+	struct http_request req;
+	/* the answer, kept until the flush settles it */
+	struct http_response resp;
+	struct http_headers resp_headers;
+	char		*resp_body;
+	char		*transport_error;
+	TAILQ_ENTRY(exec_job) entry;
 };
 
 static void	executor_round(struct daemon *);
+static const char *exec_param(json_t *, const char *);
 
 static struct account *
 exec_account(struct daemon *d, const char *name)
@@ -62,6 +72,10 @@ exec_job_free(struct exec_job *j)
 {
 	json_decref(j->params);
 	free(j->idem_key);
+	http_request_free(&j->req);
+	http_headers_free(&j->resp_headers);
+	free(j->resp_body);
+	free(j->transport_error);
 	free(j);
 }
 
@@ -115,16 +129,19 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 static void
 exec_fail(struct daemon *d, struct exec_job *j, const char *error)
 {
-	struct store_err e = { { 0 } };
+	struct store_err	e = { { 0 } };
+	bool			own;
 
-	if (store_begin(d->store, &e) == 0) {
-		if (store_outbox_mark_failed(d->store, j->row, error,
-		    daemon_now(d), &e) == 0 && j->item > 0)
-			store_queue_put(d->store, j->item, j->action,
-			    daemon_now(d), &e);
-		exec_audit(d, j, "action.failed", error);
-		if (store_commit(d->store, &e) == -1)
-			store_rollback(d->store);
+	if (store_txn_begin(d->store, &own, &e) == 0) {
+		bool ok = store_outbox_mark_failed(d->store, j->row, error,
+		    daemon_now(d), &e) == 0;
+
+		if (ok && j->item > 0)
+			ok = store_queue_put(d->store, j->item, j->action,
+			    daemon_now(d), &e) >= 0;
+		if (ok)
+			exec_audit(d, j, "action.failed", error);
+		store_txn_end(d->store, own, ok, &e);
 	}
 	if (e.msg[0])
 		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
@@ -155,11 +172,13 @@ exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
 	    (long long)(at - daemon_now(d)), error);
 }
 
+/*
+ * Settles one answered request.  Runs inside the flush transaction, so a
+ * whole turn's confirmations cost one commit.
+ */
 static void
-exec_done_cb(void *arg, const struct http_response *resp, const char *error)
+exec_settle(struct daemon *d, struct exec_job *j)
 {
-	struct exec_job			*j = arg;
-	struct daemon			*d = j->d;
 	struct account			*a = j->a;
 	struct conn_error		 ce;
 	struct conn_action_result	 res;
@@ -167,30 +186,27 @@ exec_done_cb(void *arg, const struct http_response *resp, const char *error)
 	struct store_err		 e = { { 0 } };
 	enum conn_status		 st;
 	time_t				 now = daemon_now(d);
+	const struct http_response	*resp = &j->resp;
 
-	d->exec_inflight--;
 	memset(&rl, 0, sizeof rl);
 	a->conn->parse_ratelimit(resp, now, &rl);
 	if ((rl.known & CONN_RL_REMAINING) && rl.remaining <= 0 &&
 	    (rl.known & CONN_RL_RESET) && rl.reset > a->paused_until)
 		a->paused_until = rl.reset;
 
-	if (error != NULL) {
-		exec_retry(d, j, now + exec_backoff(d, j->attempts), error, true);
-		goto out;
+	if (j->transport_error != NULL) {
+		exec_retry(d, j, now + exec_backoff(d, j->attempts),
+		    j->transport_error, true);
+		return;
 	}
 	conn_error_clear(&ce);
 	memset(&res, 0, sizeof res);
 	st = a->conn->parse_action_result(&a->ca, &j->ca, resp, &res, &ce);
 	switch (st) {
 	case CONN_OK:
-		if (store_begin(d->store, &e) == 0) {
-			if (store_outbox_mark_done(d->store, j->row, now, &e) == 0)
-				exec_audit(d, j, "action.confirmed", NULL);
-			if (store_commit(d->store, &e) == -1)
-				store_rollback(d->store);
-		}
-		if (e.msg[0])
+		if (store_outbox_mark_done(d->store, j->row, now, &e) == 0)
+			exec_audit(d, j, "action.confirmed", NULL);
+		else
 			log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
 		d->m.actions_done[exec_bit_index(j->action)]++;
 		break;
@@ -214,10 +230,64 @@ exec_done_cb(void *arg, const struct http_response *resp, const char *error)
 		break;
 	}
 	conn_action_result_free(&res);
-out:
-	exec_job_free(j);
+}
+
+static void
+exec_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon		*d = arg;
+	struct exec_job		*j;
+	struct store_err	 e = { { 0 } };
+	bool			 txn;
+
+	d->exec_flush_pending = false;
+	txn = store_begin(d->store, &e) == 0;
+	if (!txn)
+		log_warnx("outbox: %s", e.msg);
+	while ((j = TAILQ_FIRST(&d->exec_answered)) != NULL) {
+		TAILQ_REMOVE(&d->exec_answered, j, entry);
+		exec_settle(d, j);
+		exec_job_free(j);
+	}
+	if (txn && store_commit(d->store, &e) == -1) {
+		/*
+		 * Nothing is lost: the rows stay "sent" and are resent with
+		 * their idempotency keys on the next start.
+		 */
+		log_warnx("outbox: commit of confirmations failed: %s", e.msg);
+		store_rollback(d->store);
+	}
 	if (!d->stopping)
 		executor_kick(d);
+}
+
+static void
+exec_done_cb(void *arg, const struct http_response *resp, const char *error)
+{
+	struct exec_job	*j = arg;
+	struct daemon	*d = j->d;
+	struct timeval	 tv = { 0, 0 };
+	size_t		 i;
+
+	d->exec_inflight--;
+	/* keep what the settling needs: the response dies with this call */
+	j->resp.status = resp->status;
+	for (i = 0; i < resp->headers.n; i++)
+		http_headers_add(&j->resp_headers, resp->headers.v[i].name,
+		    resp->headers.v[i].value);
+	j->resp.headers = j->resp_headers;
+	j->resp_body = xmalloc(resp->bodylen + 1);
+	memcpy(j->resp_body, resp->body, resp->bodylen);
+	j->resp_body[resp->bodylen] = '\0';
+	j->resp.body = j->resp_body;
+	j->resp.bodylen = resp->bodylen;
+	if (error != NULL)
+		j->transport_error = xstrdup(error);
+	TAILQ_INSERT_TAIL(&d->exec_answered, j, entry);
+	if (!d->exec_flush_pending) {
+		d->exec_flush_pending = true;
+		event_base_once(d->base, -1, EV_TIMEOUT, exec_flush_cb, d, &tv);
+	}
 }
 
 static const char *
@@ -229,13 +299,16 @@ exec_param(json_t *params, const char *key)
 	    json_string_value(v) : NULL;
 }
 
-/* Sends one due row.  Returns 0 when it left (or was settled), -1 to skip. */
-static int
-exec_send(struct daemon *d, const struct store_outbox_row *row)
+/*
+ * Turns a due row into a job with its request.  Returns NULL when the row
+ * cannot be sent now (account paused) or was settled here (no account, no
+ * request could be built).
+ */
+static struct exec_job *
+exec_prepare(struct daemon *d, const struct store_outbox_row *row)
 {
 	struct account		*a = exec_account(d, row->account);
 	struct exec_job		*j;
-	struct http_request	 req;
 	struct conn_error	 ce;
 	struct store_err	 e = { { 0 } };
 	json_error_t		 jerr;
@@ -246,10 +319,10 @@ exec_send(struct daemon *d, const struct store_outbox_row *row)
 		/* the account left the configuration: nobody can send this */
 		store_outbox_mark_failed(d->store, row->id, "account no longer "
 		    "configured", now, &e);
-		return -1;
+		return NULL;
 	}
 	if (a->paused_until > now)
-		return -1;
+		return NULL;
 	j = xcalloc(1, sizeof *j);
 	j->d = d;
 	j->a = a;
@@ -275,56 +348,92 @@ exec_send(struct daemon *d, const struct store_outbox_row *row)
 	j->ca.idempotency_key = j->idem_key;
 
 	if (row->action == ACT_NOTIFY) {
-		/* notifications go through notify.c once it lands; settle */
+		/* notification delivery is notify.c's; settled as done here */
 		store_outbox_mark_done(d->store, row->id, now, &e);
 		exec_job_free(j);
-		return 0;
+		return NULL;
 	}
-	memset(&req, 0, sizeof req);
 	conn_error_clear(&ce);
-	if (a->conn->action_request(&a->ca, &j->ca, &req, &ce) == -1) {
+	if (a->conn->action_request(&a->ca, &j->ca, &j->req, &ce) == -1) {
 		exec_fail(d, j, ce.msg);
-		http_request_free(&req);
 		exec_job_free(j);
-		return 0;
+		return NULL;
 	}
-	if (store_outbox_mark_sent(d->store, row->id, now, &e) == -1) {
-		log_warnx("outbox %lld: %s", (long long)row->id, e.msg);
-		http_request_free(&req);
-		exec_job_free(j);
-		return -1;
-	}
-	if (httpc_submit(d->http, &req, EXEC_TIMEOUT_MS, exec_done_cb, j) == -1) {
-		exec_retry(d, j, now + exec_backoff(d, j->attempts),
-		    "could not start request", true);
-		http_request_free(&req);
-		exec_job_free(j);
-		return 0;
-	}
-	http_request_free(&req);
-	d->exec_inflight++;
-	d->m.actions_sent[exec_bit_index(row->action)]++;
-	exec_audit(d, j, "action.sent", NULL);
-	return 0;
+	return j;
 }
 
+/*
+ * One round: every due row that can go is marked "sent" (with its audit
+ * entry) in one commit, and only then do the requests leave.  One fsync
+ * per round instead of two per action, and the contract holds: a request
+ * is never on the wire while its row could still read "pending".
+ */
 static void
 executor_round(struct daemon *d)
 {
 	struct store_outbox_row	*rows = NULL;
 	struct store_err	 e = { { 0 } };
-	size_t			 n = 0, i;
+	struct exec_job		**jobs;
+	size_t			 n = 0, i, nj = 0;
+	time_t			 now = daemon_now(d);
 
 	if (d->stopping || d->exec_inflight >= EXEC_MAX_INFLIGHT)
 		return;
-	if (store_outbox_due(d->store, daemon_now(d), EXEC_BATCH, &rows, &n,
-	    &e) == -1) {
+	if (store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
 		return;
 	}
-	for (i = 0; i < n && d->exec_inflight < EXEC_MAX_INFLIGHT; i++)
-		exec_send(d, &rows[i]);
+	if (n == 0) {
+		store_outbox_rows_free(rows, n);
+		return;
+	}
+	jobs = xcalloc(n, sizeof *jobs);
+	if (store_begin(d->store, &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		store_outbox_rows_free(rows, n);
+		free(jobs);
+		return;
+	}
+	for (i = 0; i < n && d->exec_inflight + nj < EXEC_MAX_INFLIGHT; i++) {
+		struct exec_job *j = exec_prepare(d, &rows[i]);
+
+		if (j == NULL)
+			continue;
+		if (store_outbox_mark_sent(d->store, j->row, now, &e) == -1) {
+			log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
+			store_err_clear(&e);
+			exec_job_free(j);
+			continue;
+		}
+		exec_audit(d, j, "action.sent", NULL);
+		jobs[nj++] = j;
+	}
 	store_outbox_rows_free(rows, n);
+	if (store_commit(d->store, &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		store_rollback(d->store);
+		for (i = 0; i < nj; i++)
+			exec_job_free(jobs[i]);
+		free(jobs);
+		return;
+	}
+	for (i = 0; i < nj; i++) {
+		struct exec_job *j = jobs[i];
+
+		if (httpc_submit(d->http, &j->req, EXEC_TIMEOUT_MS, exec_done_cb,
+		    j) == -1) {
+			/* answered at once as a transport error: retried */
+			struct http_response none;
+
+			memset(&none, 0, sizeof none);
+			d->exec_inflight++;
+			exec_done_cb(j, &none, "could not start request");
+			continue;
+		}
+		d->exec_inflight++;
+		d->m.actions_sent[exec_bit_index(j->action)]++;
+	}
+	free(jobs);
 }
 
 static void
@@ -371,9 +480,18 @@ executor_start(struct daemon *d)
 		log_info("resuming %zu action(s) that were in flight at the last "
 		    "stop", n);
 	store_outbox_rows_free(rows, n);
+	TAILQ_INIT(&d->exec_answered);
 	d->exec_timer = evtimer_new(d->base, executor_timer_cb, d);
 	executor_kick(d);
 	return 0;
+}
+
+/* Settles answers not yet flushed; after httpc_free, before exit. */
+void
+executor_flush(struct daemon *d)
+{
+	if (!TAILQ_EMPTY(&d->exec_answered))
+		exec_flush_cb(-1, 0, d);
 }
 
 void

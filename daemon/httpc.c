@@ -250,9 +250,16 @@ httpc_free(struct httpc *h)
 	if (h == NULL)
 		return;
 	while ((x = TAILQ_FIRST(&h->xfers)) != NULL) {
+		struct http_response none;
+
 		TAILQ_REMOVE(&h->xfers, x, entry);
 		curl_multi_remove_handle(h->multi, x->easy);
 		curl_easy_cleanup(x->easy);
+		h->inflight--;
+		/* the owner of arg must get it back to free it */
+		memset(&none, 0, sizeof none);
+		none.body = "";
+		x->cb(x->arg, &none, "cancelled: shutting down");
 		httpc_xfer_free(x);
 	}
 	curl_multi_cleanup(h->multi);

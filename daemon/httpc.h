@@ -26,7 +26,10 @@ typedef void (*httpc_done_cb)(void *arg, const struct http_response *resp,
     const char *error);
 
 struct httpc	*httpc_new(struct event_base *);
-/* Cancels every request still in flight; their callbacks are not called. */
+/*
+ * Cancels every request still in flight; each callback is called once
+ * with status 0 and an error, so its owner can release what it holds.
+ */
 void		 httpc_free(struct httpc *);
 /* Returns 0, or -1 when the request could not even be started. */
 int		 httpc_submit(struct httpc *, const struct http_request *,

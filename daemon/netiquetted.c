@@ -177,6 +177,7 @@ daemon_setup_accounts(struct daemon *d)
 		a->ca.token = a->token ? a->token : "";
 		a->ca.admin = a->admin_token != NULL;
 		a->ca.report_forward = ca->report_forward;
+		a->ca.page_limit = 80;	/* fewer round trips while catching up */
 		a->caps = a->conn->capabilities(&a->ca);
 	}
 	return rc;
@@ -435,6 +436,7 @@ main(int argc, char **argv)
 	if (check_only) {
 		if (daemon_setup_accounts(d) == -1)
 			return 1;
+		config_print(stdout, d->conf);
 		printf("configuration OK: %zu account(s), rule set %.12s "
 		    "(%zu rules, %zu examples)\n", d->conf->naccounts,
 		    rs_hash(d->rs), rs_rule_count(d->rs), rs_example_count(d->rs));
@@ -479,6 +481,9 @@ main(int argc, char **argv)
 
 	event_base_dispatch(d->base);
 
+	api_stop(d);
+	httpc_free(d->http);
+	executor_flush(d);
 	{
 		uint64_t done = 0;
 
@@ -489,8 +494,6 @@ main(int argc, char **argv)
 		    (json_int_t)d->m.items_new, "actions_confirmed",
 		    (json_int_t)done));
 	}
-	api_stop(d);
-	httpc_free(d->http);
 	event_free(d->ev_term);
 	event_free(d->ev_int);
 	event_free(d->ev_hup);

@@ -7,6 +7,8 @@
  */
 #ifndef NETIQUETTED_H
 #define NETIQUETTED_H
+#include <sys/queue.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -19,6 +21,8 @@
 
 struct event;
 struct event_base;
+struct exec_job;
+TAILQ_HEAD(exec_jobs, exec_job);
 struct evhttp;
 struct httpc;
 
@@ -74,6 +78,8 @@ struct daemon {
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	struct event		*exec_timer;
 	size_t			 exec_inflight;
+	struct exec_jobs	 exec_answered;	/* answers not yet settled */
+	bool			 exec_flush_pending;
 	bool			 stopping;
 	bool			 ready;
 	time_t			 started;
@@ -103,6 +109,7 @@ int	screen_page(struct daemon *, struct account *, const struct conn_page *,
 int	executor_start(struct daemon *);
 void	executor_stop(struct daemon *);
 void	executor_kick(struct daemon *);
+void	executor_flush(struct daemon *);
 
 /* api.c */
 int	api_start(struct daemon *);

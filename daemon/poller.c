@@ -60,6 +60,8 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 		poller_schedule(a, 5);
 		return;
 	}
+	if (cursor == NULL && a->conf->backfill)
+		cursor = xstrdup("0");
 	memset(&page, 0, sizeof page);
 	conn_error_clear(&ce);
 	if (a->conn->parse_page(&a->ca, CONN_STREAM_INBOX, cursor, resp, &page,
@@ -132,6 +134,12 @@ poller_timer_cb(evutil_socket_t fd, short what, void *arg)
 		poller_schedule(a, 5);
 		return;
 	}
+	/*
+	 * "0" is older than every id: with backfill the first start walks the
+	 * whole history with min_id paging instead of taking the newest page.
+	 */
+	if (cursor == NULL && a->conf->backfill)
+		cursor = xstrdup("0");
 	memset(&req, 0, sizeof req);
 	conn_error_clear(&ce);
 	if (a->conn->poll_request(&a->ca, CONN_STREAM_INBOX, cursor, &req,

@@ -195,7 +195,7 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 		return -1;
 	}
 
-	rc = store_verdict_put(d->store, it.id, &v, e);
+	rc = store_verdict_put(d->store, it.id, &v, e) < 0 ? -1 : 0;
 	if (rc == 0 && v.flagged) {
 		size_t i;
 
@@ -213,12 +213,13 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 		sd.clause = dec.clauses;
 		sd.reason = dec.reason;
 		sd.created_at = now;
-		rc = store_decision_put(d->store, &sd, NULL, e);
+		rc = store_decision_put(d->store, &sd, NULL, e) < 0 ? -1 : 0;
 		/* evidence first: nothing queued below may remove the original */
 		if (rc == 0 && dec.evidence) {
 			char sha[65];
 
-			rc = evidence_snapshot(d->store, it.id, "daemon", sha, e);
+			rc = evidence_snapshot(d->store, it.id, "daemon", sha,
+			    e) < 0 ? -1 : 0;
 		}
 		if (rc == 0 && (dec.review || dec.proposed || dec.escalate))
 			rc = store_queue_put(d->store, it.id, dec.proposed |

@@ -179,6 +179,11 @@ static const struct cfg_key cfg_keys[] = {
 	  A(report_forward),
 	  "Whether a report is forwarded to the author's remote instance "
 	  "(Mastodon)." },
+	{ CS_ACCOUNT, "backfill", CT_BOOL, 0, "no", NULL, 0, 0, NULL,
+	  A(backfill),
+	  "On the very first start (no cursor stored yet), screen the "
+	  "account's whole history instead of only the newest page.  Off by "
+	  "default: acting on months-old comments surprises the editors." },
 	{ CS_ACCOUNT, "policy.", CT_ACTIONS, CF_CATEGORY, NULL,
 	  "the [policy] section", 0, 0, NULL, A(overrides),
 	  "Overrides the [policy] actions of CATEGORY for this account, e.g. "

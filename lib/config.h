@@ -54,6 +54,7 @@ struct config_account {
 	enum policy_mode	 mode;
 	long			 poll_interval;	/* seconds; global value if unset */
 	bool			 report_forward;
+	bool			 backfill;	/* first start: whole history */
 	struct policy_overrides	 overrides;	/* policy.<category> lines */
 };
 
