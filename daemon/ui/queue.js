@@ -203,23 +203,33 @@ export function queueView(root, params, { escalations }) {
 		location.hash = base + '?' + q.toString();
 	}
 
-	async function load(keepId) {
-		if (loading) { again = true; return; }
+	// Fetches the page again.  The cursor stays on keepId if given, else on
+	// the item it is on when the answer arrives, else at the same index.
+	// Calls while a fetch runs are merged into one more fetch.
+	let pendingKeep = null, pendingAnnounce = false;
+	async function load(keepId, announceNew) {
+		if (loading) {
+			again = true;
+			if (keepId !== undefined && keepId !== null) pendingKeep = keepId;
+			pendingAnnounce = pendingAnnounce || !!announceNew;
+			return;
+		}
 		loading = true;
 		try {
 			const r = await api.queue({ ...p, limit: PAGE });
 			if (destroyed) return;
 			const fresh = (r.items || []);
-			if (lastIds) {
+			const keep = keepId ?? currentId();
+			if (lastIds && announceNew) {
 				const n = fresh.filter(i => !lastIds.has(i.id)).length;
-				if (n && keepId !== undefined) announce(n === 1 ? '1 neuer Eintrag in der Liste.' : n + ' neue Einträge in der Liste.');
+				if (n) announce(n === 1 ? '1 neuer Eintrag in der Liste.' : n + ' neue Einträge in der Liste.');
 			}
 			lastIds = new Set(fresh.map(i => i.id));
 			items = fresh;
 			total = r.total ?? items.length;
 			ctx.list = items.map(i => i.id);
-			if (keepId !== undefined && keepId !== null) {
-				const i = items.findIndex(x => x.id === keepId);
+			if (keep !== undefined && keep !== null) {
+				const i = items.findIndex(x => x.id === keep);
 				if (i >= 0) cursor = i;
 			}
 			cursor = Math.max(0, Math.min(cursor, items.length - 1));
@@ -228,7 +238,13 @@ export function queueView(root, params, { escalations }) {
 			if (!lostIfUnauthorized(e)) showError(e);
 		} finally {
 			loading = false;
-			if (again && !destroyed) { again = false; load(currentId()); }
+			if (again && !destroyed) {
+				const k = pendingKeep, a = pendingAnnounce;
+				again = false;
+				pendingKeep = null;
+				pendingAnnounce = false;
+				load(k, a);
+			}
 		}
 	}
 
@@ -329,13 +345,12 @@ export function queueView(root, params, { escalations }) {
 		const nextId = items[cursor + 1] ? items[cursor + 1].id : undefined;
 		const r = await decideItem(it, decision);
 		if (!r || destroyed) return;
-		// The decided item leaves an "open" list; in others it stays and
-		// the cursor moves on.
+		// The cursor moves on to the item after the decided one (which
+		// leaves a list filtered by state).
 		await reload(nextId ?? null);
 	}
 
 	async function reload(keepId) {
-		lastIds = null;
 		await load(keepId);
 		focusCursor();
 	}
@@ -376,7 +391,9 @@ export function queueView(root, params, { escalations }) {
 	return {
 		name: escalations ? 'escalations' : 'queue',
 		destroy() { destroyed = true; },
-		onEvent() { load(currentId() ?? null); },
+		// Announce new items only when the daemon queued them, not when
+		// an editor's decision or undo brought one back.
+		onEvent(ev) { load(undefined, !!(ev && (ev.poll || ev.by === 'daemon'))); },
 		onKey(key) {
 			switch (key) {
 			case 'j': case 'ArrowDown': setCursor(cursor + 1, true); return true;

@@ -147,7 +147,9 @@ export class Daemon {
 			'state-dir = ' + d.state + '\nrules-dir = ' + rules + '\nlisten = 127.0.0.1:' + d.port + '\n' +
 			'poll-interval = 5s\nbackoff-base = 1s\nbackoff-max = 4s\nmax-tries = 30\n' + extra + '\n' +
 			'[account bmi]\nplatform = mastodon\nbase-url = ' + fake.url + '\n' +
-			'token-file = ' + tokenFile + '\nmode = ' + mode + '\n');
+			'token-file = ' + tokenFile + '\nmode = ' + mode + '\n' +
+			// the first poll walks everything seeded, not only the newest page
+			'backfill = yes\n');
 		for (const [name, role] of Object.entries(users)) d.addUser(name, role);
 		d.log = path.join(d.dir, 'daemon.log');
 		const logfd = fs.openSync(d.log, 'a');
@@ -302,6 +304,11 @@ export function catchAllRules() {
 		'description = Jeder Beitrag (Browser-Test)\npattern = [\\s\\S]\nmatch = x\n');
 	return dir;
 }
+
+// Mastodon puts the mention of the account a reply is addressed to in
+// front of the text (the fake does so as Mastodon does): what the platform
+// delivers, and the daemon stores, is this prefix and the comment.
+export const MENTION = '@bmi ';
 
 // Comments the shipped rules flag (from their match examples), made unique,
 // and harmless criticism they must leave alone.
