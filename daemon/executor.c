@@ -28,6 +28,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "netiquetted.h"
+#include "notify.h"
 #include "xmalloc.h"
 
 #define EXEC_BATCH		64	/* rows fetched per round */
@@ -50,6 +51,9 @@ struct exec_job {
 	struct http_headers resp_headers;
 	char		*resp_body;
 	char		*transport_error;
+	bool		 is_mail;	/* notification over SMTP */
+	char		*mail;
+	size_t		 maillen;
 	TAILQ_ENTRY(exec_job) entry;
 };
 
@@ -76,6 +80,7 @@ exec_job_free(struct exec_job *j)
 	http_headers_free(&j->resp_headers);
 	free(j->resp_body);
 	free(j->transport_error);
+	free(j->mail);
 	free(j);
 }
 
@@ -201,7 +206,24 @@ exec_settle(struct daemon *d, struct exec_job *j)
 	}
 	conn_error_clear(&ce);
 	memset(&res, 0, sizeof res);
-	st = a->conn->parse_action_result(&a->ca, &j->ca, resp, &res, &ce);
+	if (j->action == ACT_NOTIFY) {
+		/* webhook: HTTP status; mail: the SMTP server's last reply */
+		int code = resp->status;
+
+		if ((code >= 200 && code < 300) || (j->is_mail && code == 250))
+			st = CONN_OK;
+		else if (code == 429)
+			st = CONN_RETRY;
+		else if (j->is_mail ? (code >= 400 && code < 500) : code >= 500)
+			st = CONN_RETRY;
+		else
+			st = CONN_PERMANENT;
+		if (st != CONN_OK)
+			conn_error_set(&ce, st, code, "notification %s: status %d",
+			    j->is_mail ? "mail" : "webhook", code);
+	} else
+		st = a->conn->parse_action_result(&a->ca, &j->ca, resp, &res,
+		    &ce);
 	switch (st) {
 	case CONN_OK:
 		if (store_outbox_mark_done(d->store, j->row, now, &e) == 0)
@@ -300,6 +322,68 @@ exec_param(json_t *params, const char *key)
 }
 
 /*
+ * An escalation notice: the webhook body or the e-mail, built by notify.c
+ * from what screen.c put into the row.  The comment's text is not in it;
+ * the recipient follows the link or the evidence id.
+ */
+static int
+exec_prepare_notify(struct daemon *d, struct exec_job *j)
+{
+	const struct config_notify	*n = &d->conf->notify;
+	struct notify_event		 ev;
+	const char			*channel = exec_param(j->params, "channel");
+	char				 evid[32], err[256];
+
+	memset(&ev, 0, sizeof ev);
+	ev.account = j->a->conf->name;
+	ev.platform = j->a->conf->platform;
+	ev.item_id = exec_param(j->params, "item_id");
+	ev.item_kind = exec_param(j->params, "kind");
+	ev.item_url = exec_param(j->params, "url");
+	ev.author = exec_param(j->params, "author");
+	ev.categories = exec_param(j->params, "categories");
+	ev.rule_ids = exec_param(j->params, "rules");
+	ev.clauses = exec_param(j->params, "clauses");
+	ev.actions = exec_param(j->params, "actions");
+	snprintf(evid, sizeof evid, "%lld", (long long)json_integer_value(
+	    json_object_get(j->params, "evidence")));
+	ev.evidence_id = evid;
+	ev.reason = exec_param(j->params, "reason");
+	ev.when = (time_t)json_integer_value(json_object_get(j->params, "when"));
+
+	if (channel != NULL && strcmp(channel, "webhook") == 0) {
+		if (n->webhook_url == NULL) {
+			exec_fail(d, j, "notify webhook-url no longer configured");
+			return -1;
+		}
+		j->req.method = xstrdup("POST");
+		j->req.url = xstrdup(n->webhook_url);
+		j->req.body = notify_webhook_body(&ev);
+		j->req.bodylen = strlen(j->req.body);
+		j->req.content_type = xstrdup("application/json");
+		http_headers_add(&j->req.headers, "Idempotency-Key", j->idem_key);
+		return 0;
+	}
+	if (channel != NULL && strcmp(channel, "mail") == 0) {
+		const char *to = exec_param(j->params, "to");
+
+		if (n->smtp_url == NULL || n->mail_from == NULL || to == NULL) {
+			exec_fail(d, j, "notify smtp-url no longer configured");
+			return -1;
+		}
+		if (notify_mail(&ev, n->mail_from, to, j->idem_key,
+		    daemon_now(d), &j->mail, &j->maillen, err, sizeof err) == -1) {
+			exec_fail(d, j, err);
+			return -1;
+		}
+		j->is_mail = true;
+		return 0;
+	}
+	exec_fail(d, j, "notification row without a channel");
+	return -1;
+}
+
+/*
  * Turns a due row into a job with its request.  Returns NULL when the row
  * cannot be sent now (account paused) or was settled here (no account, no
  * request could be built).
@@ -348,10 +432,11 @@ exec_prepare(struct daemon *d, const struct store_outbox_row *row)
 	j->ca.idempotency_key = j->idem_key;
 
 	if (row->action == ACT_NOTIFY) {
-		/* notification delivery is notify.c's; settled as done here */
-		store_outbox_mark_done(d->store, row->id, now, &e);
-		exec_job_free(j);
-		return NULL;
+		if (exec_prepare_notify(d, j) == -1) {
+			exec_job_free(j);
+			return NULL;
+		}
+		return j;
 	}
 	conn_error_clear(&ce);
 	if (a->conn->action_request(&a->ca, &j->ca, &j->req, &ce) == -1) {
@@ -418,10 +503,23 @@ executor_round(struct daemon *d)
 		return;
 	}
 	for (i = 0; i < nj; i++) {
-		struct exec_job *j = jobs[i];
+		struct exec_job	*j = jobs[i];
+		int		 submitted;
 
-		if (httpc_submit(d->http, &j->req, EXEC_TIMEOUT_MS, exec_done_cb,
-		    j) == -1) {
+		if (j->is_mail) {
+			const struct config_notify *cn = &d->conf->notify;
+			char **rcpts = NULL;
+			size_t nr = notify_addresses(exec_param(j->params, "to"),
+			    &rcpts);
+
+			submitted = httpc_submit_mail(d->http, cn->smtp_url,
+			    cn->mail_from, rcpts, nr, j->mail, j->maillen,
+			    EXEC_TIMEOUT_MS, exec_done_cb, j);
+			notify_addresses_free(rcpts, nr);
+		} else
+			submitted = httpc_submit(d->http, &j->req,
+			    EXEC_TIMEOUT_MS, exec_done_cb, j);
+		if (submitted == -1) {
 			/* answered at once as a transport error: retried */
 			struct http_response none;
 

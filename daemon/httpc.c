@@ -48,6 +48,9 @@ struct httpc_xfer {
 	struct http_headers	 resp_headers;
 	char			*body;
 	size_t			 bodylen, bodycap;
+	struct curl_slist	*rcpts;		/* SMTP */
+	char			*upload;	/* SMTP message */
+	size_t			 uploadlen, uploadoff;
 	bool			 too_large;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -181,6 +184,8 @@ httpc_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 static void
 httpc_xfer_free(struct httpc_xfer *x)
 {
+	curl_slist_free_all(x->rcpts);
+	free(x->upload);
 	curl_slist_free_all(x->headers);
 	http_headers_free(&x->resp_headers);
 	free(x->body);
@@ -320,6 +325,64 @@ httpc_submit(struct httpc *h, const struct http_request *req, long timeout_ms,
 		curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS,
 		    req->body ? req->body : "");
 	}
+	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
+		curl_easy_cleanup(x->easy);
+		httpc_xfer_free(x);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&h->xfers, x, entry);
+	h->inflight++;
+	return 0;
+}
+
+static size_t
+httpc_read_cb(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct httpc_xfer	*x = arg;
+	size_t			 n = size * nmemb;
+
+	if (n > x->uploadlen - x->uploadoff)
+		n = x->uploadlen - x->uploadoff;
+	memcpy(buf, x->upload + x->uploadoff, n);
+	x->uploadoff += n;
+	return n;
+}
+
+int
+httpc_submit_mail(struct httpc *h, const char *url, const char *from,
+    char *const *rcpts, size_t nrcpts, const char *msg, size_t msglen,
+    long timeout_ms, httpc_done_cb cb, void *arg)
+{
+	struct httpc_xfer	*x;
+	size_t			 i;
+
+	x = xcalloc(1, sizeof *x);
+	x->h = h;
+	x->cb = cb;
+	x->arg = arg;
+	if ((x->easy = curl_easy_init()) == NULL) {
+		free(x);
+		return -1;
+	}
+	for (i = 0; i < nrcpts; i++)
+		x->rcpts = curl_slist_append(x->rcpts, rcpts[i]);
+	x->upload = xmalloc(msglen ? msglen : 1);
+	memcpy(x->upload, msg, msglen);
+	x->uploadlen = msglen;
+	curl_easy_setopt(x->easy, CURLOPT_URL, url);
+	curl_easy_setopt(x->easy, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(x->easy, CURLOPT_MAIL_RCPT, x->rcpts);
+	curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, httpc_read_cb);
+	curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msglen);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	/* STARTTLS when the server offers it; smtps:// is TLS from the start */
+	curl_easy_setopt(x->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
 		curl_easy_cleanup(x->easy);
 		httpc_xfer_free(x);

@@ -34,6 +34,15 @@ void		 httpc_free(struct httpc *);
 /* Returns 0, or -1 when the request could not even be started. */
 int		 httpc_submit(struct httpc *, const struct http_request *,
 		    long timeout_ms, httpc_done_cb, void *arg);
+/*
+ * Sends one e-mail over SMTP (smtp:// or smtps:// url) on the same loop.
+ * The callback's status is the server's last reply code (250 when the
+ * message was accepted).  msg is copied.
+ */
+int		 httpc_submit_mail(struct httpc *, const char *url,
+		    const char *from, char *const *rcpts, size_t nrcpts,
+		    const char *msg, size_t msglen, long timeout_ms,
+		    httpc_done_cb, void *arg);
 size_t		 httpc_inflight(const struct httpc *);
 
 #endif

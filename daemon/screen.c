@@ -22,6 +22,7 @@
 #include "evidence.h"
 #include "log.h"
 #include "netiquetted.h"
+#include "officehours.h"
 #include "verdict_json.h"
 #include "xmalloc.h"
 
@@ -120,6 +121,69 @@ screen_queue_actions(struct daemon *d, struct account *a,
 		free(pj);
 		if (rc == -1)
 			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Escalation notices go through the outbox too, one row per channel, so a
+ * crash neither loses nor repeats them.  The mail recipient is chosen now,
+ * by the office hours of when the item was escalated: the editors during
+ * office hours, the on-call address otherwise.
+ */
+static int
+screen_queue_notify(struct daemon *d, struct account *a,
+    const struct conn_item *ci, int64_t item, const struct decision *dec,
+    int64_t now, struct store_err *e)
+{
+	const struct config_notify	*n = &d->conf->notify;
+	char				 key[512], cats[256] = "", acts[128];
+	size_t				 i;
+	int64_t				 id;
+
+	for (i = 0; i < CAT_COUNT; i++)
+		if (dec->categories & (1u << i))
+			snprintf(cats + strlen(cats), sizeof cats - strlen(cats),
+			    "%s%s", cats[0] ? ", " : "", category_name(i));
+	action_format(dec->now, acts, sizeof acts);
+	for (i = 0; i < 2; i++) {
+		const char	*channel = i == 0 ? "webhook" : "mail";
+		const char	*to = NULL;
+		json_t		*params;
+		char		*pj;
+
+		if (i == 0 && n->webhook_url == NULL)
+			continue;
+		if (i == 1) {
+			if (n->smtp_url == NULL)
+				continue;
+			to = officehours_recipient(&n->hours, now, n->office_to,
+			    n->oncall_to);
+			if (to == NULL)
+				continue;
+		}
+		params = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+		    "s:s, s:I, s:I}", "channel", channel, "item_id", ci->id,
+		    "kind", conn_item_kind_name(ci->kind), "author",
+		    ci->author_handle ? ci->author_handle : "", "url",
+		    ci->permalink ? ci->permalink : "", "categories", cats,
+		    "rules", dec->rule_ids, "clauses", dec->clauses,
+		    "actions", acts, "evidence", (json_int_t)item, "when",
+		    (json_int_t)now);
+		json_object_set_new(params, "reason", json_string(dec->reason_de ?
+		    dec->reason_de : dec->reason));
+		if (to != NULL)
+			json_object_set_new(params, "to", json_string(to));
+		pj = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(params);
+		snprintf(key, sizeof key, "%s/%s/notify-%s", a->conf->name, ci->id,
+		    channel);
+		if (store_outbox_add(d->store, item, a->conf->name, ACT_NOTIFY, pj,
+		    key, now, &id, e) == -1) {
+			free(pj);
+			return -1;
+		}
+		free(pj);
 	}
 	return 0;
 }
@@ -232,8 +296,10 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 			    a->conf->name, ci->author_id, now,
 			    dec.nrules ? dec.rules[0] : "", it.id, e);
 		if (rc == 0 && dec.send)
-			rc = screen_queue_actions(d, a, ci, it.id, dec.now |
-			    (dec.notify ? ACT_NOTIFY : 0), &v, &dec, now, e);
+			rc = screen_queue_actions(d, a, ci, it.id, dec.now, &v,
+			    &dec, now, e);
+		if (rc == 0 && dec.send && dec.notify)
+			rc = screen_queue_notify(d, a, ci, it.id, &dec, now, e);
 	}
 	if (rc == 0) {
 		detail = json_object();

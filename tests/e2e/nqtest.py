@@ -129,7 +129,7 @@ class Daemon:
                     "poll-interval = 5s\nbackoff-base = 1s\nbackoff-max = 4s\n"
                     "max-tries = 30\n%s\n"
                     "[account bmi]\nplatform = mastodon\nbase-url = %s\n"
-                    "token-file = %s\nmode = %s\n"
+                    "token-file = %s\nmode = %s\nbackfill = yes\n"
                     % (self.state, rules, self.port, extra, fake.url,
                        os.path.join(self.dir, "mastodon.token"), mode))
         self.proc = None

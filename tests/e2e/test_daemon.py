@@ -28,6 +28,8 @@ from nqtest import (CTL, RULES, SRC, Daemon, Fake, Failure, check, db_query,  # 
                     run_tests, wait_for)
 
 DEMO = os.path.join(SRC, "tests", "fake", "demo_thread.jsonl")
+SINK = os.path.join(SRC, "tests", "fake", "notify_sink.py")
+ACT_NOTIFY = 1 << 7
 KILL_RUNS = int(os.environ.get("NQ_KILL_RUNS", "20"))
 KILL_ITEMS = int(os.environ.get("NQ_KILL_ITEMS", "10000"))
 
@@ -48,7 +50,8 @@ def expected_mentions(fake):
 
 def exactly_once(d, fake):
     """Every done outbox row reached the fake exactly once, and nothing else did."""
-    rows = db_query(d.state, "SELECT idem_key, state FROM outbox")
+    rows = db_query(d.state, "SELECT idem_key, state FROM outbox WHERE action != %d"
+                    % ACT_NOTIFY)
     acts = fake.actions()["actions"]
     applied = collections.Counter(a["idempotency_key"] for a in acts
                                   if a["applied"] and not a["replay"])
@@ -212,9 +215,56 @@ def test_kill9_loses_nothing_repeats_nothing():
         fake.stop()
 
 
+def test_escalation_notifies_once():
+    import subprocess
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    sink = subprocess.Popen([sys.executable, SINK], stdout=subprocess.PIPE, text=True)
+    smtp_port, http_port = map(int, sink.stdout.readline().split()[1:3])
+    hour = datetime.now(ZoneInfo("Europe/Berlin")).hour
+    # office hours that exclude now: the notice goes to the on-call address
+    off = "Mon-Sun %02d:00-%02d:00" % ((hour + 2) % 24, (hour + 3) % 24 or 24)
+    extra = ("[notify]\nwebhook-url = http://127.0.0.1:%d/hook\nsmtp-url = smtp://127.0.0.1:%d\n"
+             "mail-from = netiquetted@bmi.example\noffice-to = redaktion@bmi.example\n"
+             "oncall-to = bereitschaft@bmi.example\noffice-hours = %s\n" % (http_port, smtp_port, off))
+    fake = Fake()
+    fake.post("/_fake/seed", [
+        {"author": "drohung", "text": "Ich bring dich um, du Verräter", "visibility": "direct"},
+        {"author": "nazi88", "text": "Sieg Heil! Das sag ich euch"},
+        {"author": "harmlos", "text": "Wann wird der Personalausweis günstiger?"}])
+    d = Daemon(fake, mode="auto", extra=extra).start()
+    try:
+        def got():
+            m = json.loads(__import__("urllib.request").request.urlopen(
+                "http://127.0.0.1:%d/_sink/messages" % http_port).read())
+            return m if len(m["mails"]) >= 2 and len(m["webhooks"]) >= 2 else None
+        m = wait_for("two mails and two webhooks", got, 60)
+        wait_for("outbox drained", lambda: d.outbox_pending() == 0, 30)
+        time.sleep(1)
+        m = got()
+        check(len(m["mails"]) == 2 and len(m["webhooks"]) == 2,
+              "notices sent more than once: %d mails, %d webhooks" % (len(m["mails"]), len(m["webhooks"])))
+        for mail in m["mails"]:
+            check(mail["to"] == ["bereitschaft@bmi.example"], "outside office hours, not on-call: %r" % mail["to"])
+            check("Verräter" not in mail["data"] and "Heil" not in mail["data"],
+                  "the hostile text itself is in the mail")
+        bodies = [json.loads(w["body"]) for w in m["webhooks"]]
+        check(all(b.get("event") == "escalation" for b in bodies), "webhook body: %r" % bodies[0])
+        esc = db_query(d.state, "SELECT COUNT(*) FROM queue WHERE state = 'escalated'")[0][0]
+        check(esc == 2, "%d items escalated, expected 2" % esc)
+        ev = db_query(d.state, "SELECT COUNT(*) FROM evidence")[0][0]
+        check(ev == 2, "%d evidence records, expected 2" % ev)
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+        sink.terminate()
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     tests = [test_demo_thread_exactly_once, test_restart_resumes_from_cursor,
              test_faults_keep_running_and_catch_up, test_reload_keeps_old_rules_on_error,
+             test_escalation_notifies_once,
              test_kill9_loses_nothing_repeats_nothing]
     run_tests([t for t in tests if not only or t.__name__ in only])
