@@ -86,6 +86,21 @@ ctl_rules_check(struct ctl_global *g, int argc, char **argv)
 		rs_free(rs);
 		return CTL_EXIT_RULES;
 	}
+	/*
+	 * Not errors, but what an administrator should know: patterns no
+	 * example exercises, and patterns that run on every comment.
+	 */
+	rs_check_coverage(rs, &d);
+	rs_unfiltered(rs, &d);
+	{
+		size_t i;
+		char buf[2048];
+
+		for (i = 0; i < d.n; i++) {
+			diags_format(&d, i, buf, sizeof buf);
+			fprintf(stderr, "note: %s\n", buf);
+		}
+	}
 	printf("rules OK: %zu rules, %zu examples\n", rs_rule_count(rs),
 	    rs_example_count(rs));
 	diags_free(&d);

@@ -428,3 +428,40 @@ ac_scan(const struct ac *a, const char *text, size_t len,
 	}
 	return n;
 }
+
+size_t
+ac_scan_at(const struct ac *a, const char *text, size_t len,
+    void (*hit)(uint32_t id, size_t end, void *arg), void *arg)
+{
+	const uint8_t	*base = (const uint8_t *)text, *p = base, *end = p + len;
+	const uint32_t	*dense = a->dense;
+	uint32_t	 s = 0, v, nclass = a->nclass, ndense = a->ndense, t, i;
+	size_t		 n = 0;
+
+	for (i = 0; i < a->nempty; i++) {
+		hit(a->empty[i], 0, arg);
+		n++;
+	}
+	if (a->nstates <= 1)
+		return n;
+	while (p < end) {
+		uint8_t	 c = a->cls[*p++];
+
+		if (s < ndense)
+			v = dense[(size_t)s * nclass + c];
+		else if (c == 0 && nclass != 256)
+			v = 0;
+		else
+			v = ac_delta(a, s, c);
+		s = v & AC_STATE;
+		if ((v & AC_OUT) == 0)
+			continue;
+		for (t = s; t != AC_NONE; t = a->dict[t]) {
+			for (i = a->outoff[t]; i < a->outoff[t + 1]; i++) {
+				hit(a->outid[i], (size_t)(p - base), arg);
+				n++;
+			}
+		}
+	}
+	return n;
+}

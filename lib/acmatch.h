@@ -30,4 +30,11 @@ size_t	 ac_count(const struct ac *);	/* number of literals added */
 size_t	 ac_scan(const struct ac *, const char *text, size_t len,
 	    void (*hit)(uint32_t id, void *arg), void *arg);
 
+/*
+ * The same scan, reporting where each occurrence ends (the byte offset
+ * just past it), for callers that act on positions, not only on ids.
+ */
+size_t	 ac_scan_at(const struct ac *, const char *text, size_t len,
+	    void (*hit)(uint32_t id, size_t end, void *arg), void *arg);
+
 #endif

@@ -30,6 +30,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <sodium.h>
+#include <utf8proc.h>
 
 #include "acmatch.h"
 #include "kvfile.h"
@@ -40,10 +41,32 @@
 
 #define RS_MAX_MATCHES		64	/* per text; more adds nothing for a human */
 #define RS_MAX_WORDS		100000	/* per word list */
-#define RS_PROBE_LEN		1024	/* pathological input for the blow-up probe */
+#define RS_PROBE_LEN		256	/* pathological input for the blow-up probe */
 #define RS_PROBE_MATCH_LIMIT	2000000
 
-enum rs_part_kind { PART_PATTERN, PART_WORDS, PART_SCANNER };
+enum rs_part_kind { PART_PATTERN, PART_WORDS, PART_WORDLIT, PART_SCANNER };
+
+/*
+ * Word-list entries without spaces are not regexes at all: the prefilter's
+ * automaton already finds them, with their end offsets, in one pass; the
+ * word boundaries and the '*' extensions are checked around each hit.
+ * That is linear in the text however long the list, where an alternation
+ * of "\w*word" branches costs list length times word length at every word.
+ * AC ids of such entries carry RS_WORD_FLAG; other ids are part indexes.
+ */
+#define RS_WORD_FLAG	0x80000000u
+
+struct rs_word {
+	uint32_t	part;
+	uint32_t	len;
+	uint32_t	order;		/* position in the rule's list */
+	bool		pre, post;	/* '*' at the start, at the end */
+};
+
+struct rs_wordhit {
+	uint32_t	word;
+	uint32_t	start, end;	/* the literal's own bytes */
+};
 
 struct rs_part {
 	enum rs_part_kind	 kind;
@@ -98,6 +121,8 @@ struct ruleset {
 	size_t		 nrules;
 	struct rs_part	*parts;
 	size_t		 nparts;
+	struct rs_word	*words;
+	size_t		 nwords;
 	struct ac	*prefilter[NZ_VIEW_COUNT];
 	uint32_t	*always[NZ_VIEW_COUNT];	/* parts without literals */
 	size_t		 nalways[NZ_VIEW_COUNT];
@@ -123,6 +148,9 @@ struct rs_scratch {
 	bool			*rule_suppressed;
 	uint32_t		 gen;
 	int			 limit_error;	/* first PCRE2 limit error seen */
+	struct rs_wordhit	*wordhits;
+	size_t			 nwordhits, wordhitcap;
+	enum nz_view		 scanning;	/* view of the running AC scan */
 };
 
 /* --- building ----------------------------------------------------------- */
@@ -133,6 +161,7 @@ struct rs_build {
 	const struct rs_options	*opts;
 	struct ac_builder	*acb[NZ_VIEW_COUNT];
 	size_t			 partcap, rulecap, alwayscap[NZ_VIEW_COUNT];
+	size_t			 wordcap;
 	bool			 jit_logged;
 	pcre2_match_data	*probe_md;
 	pcre2_match_context	*probe_mctx;
@@ -232,6 +261,49 @@ rs_match_raw(const struct ruleset *rs, pcre2_code *code, const char *s,
 }
 
 /*
+ * Whether the pattern has a quantifier without an upper bound (*, +,
+ * {n,}): without one, no input can make it backtrack more than a
+ * multiple of the pattern's own length, and the probe can be skipped.
+ * Lexical, so it errs on the side of "yes".
+ */
+static bool
+rs_has_unbounded(const char *p)
+{
+	bool in_class = false;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0')
+				break;
+			p++;
+			continue;
+		}
+		if (in_class) {
+			if (*p == ']')
+				in_class = false;
+			continue;
+		}
+		if (*p == '[') {
+			in_class = true;
+			if (p[1] == ']' || (p[1] == '^' && p[2] == ']'))
+				p += p[1] == '^' ? 2 : 1;
+			continue;
+		}
+		if (*p == '*' || *p == '+')
+			return true;
+		if (*p == '{') {
+			const char *q = p + 1;
+
+			while (*q >= '0' && *q <= '9')
+				q++;
+			if (q > p + 1 && q[0] == ',' && q[1] == '}')
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Runs a pattern over inputs known to make backtracking regexes explode.
  * litex_risky catches the classic nested-quantifier shapes statically;
  * this catches what it cannot see (overlapping adjacent quantifiers like
@@ -240,14 +312,15 @@ rs_match_raw(const struct ruleset *rs, pcre2_code *code, const char *s,
 static int
 rs_probe_blowup(struct rs_build *b, const char *pattern, char *why, size_t whylen)
 {
-	static const char *units[] = { "a", "a ", "ab", "1", " ", "aa-", "a.",
-	    "xy1 " };
+	static const char *units[] = { "a", "a ", "ab", "1", "a." };
 	char		 buf[RS_PROBE_LEN + 8];
 	size_t		 u, i, ulen;
 	int		 rc, err;
 	PCRE2_SIZE	 off;
 	pcre2_code	*code;
 
+	if (!rs_has_unbounded(pattern))
+		return 0;	/* every path is bounded by the pattern's length */
 	/*
 	 * Without the start optimizations: otherwise PCRE2 rejects a probe
 	 * that lacks a required character before it backtracks at all, and
@@ -485,10 +558,12 @@ rs_word_ok(const char *w, char *why, size_t whylen)
 }
 
 /*
- * Compiles the rule's words into one alternation "\b(?:w1|\w*w2|...)\b",
- * each entry folded like the text, and registers each entry's longest
- * plain piece as a prefilter literal.  Entries are literal: a word list is
- * edited by people who should not need to know regex syntax.
+ * Compiles the rule's words.  Entries without spaces become literal words
+ * matched through the prefilter automaton (see RS_WORD_FLAG); entries with
+ * spaces, and every entry of a raw-view rule (the raw text is not case
+ * folded), become one alternation "\b(?:w1|\w*w2|...)\b".  Entries are
+ * literal and folded like the text: a word list is edited by people who
+ * should not need to know regex syntax.
  */
 static void
 rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
@@ -496,9 +571,9 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 {
 	struct rs_str	 re = { 0 };
 	char		**cores;
-	size_t		 i;
+	size_t		 i, nre = 0, nlit = 0;
 	pcre2_code	*code;
-	uint32_t	 idx;
+	uint32_t	 idx = 0;
 	bool		 always = false;
 	char		 why[256];
 
@@ -515,7 +590,32 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 		if (pre) { w++; wl--; }
 		if (post) wl--;
 		folded = nz_fold_literal(w, wl, nz_view_folds(r->view));
-		if (i > 0)
+		if (folded[0] != '\0' && strchr(folded, ' ') == NULL &&
+		    r->view != NZ_VIEW_RAW) {
+			struct ruleset *rs = b->rs;
+
+			if (nlit++ == 0) {
+				idx = rs_add_part(b, r, ruleidx, PART_WORDLIT, line);
+				rs->parts[idx].src = xstrdup("");
+				rs->parts[idx].what = xstrdup(what);
+			}
+			if (rs->nwords == b->wordcap) {
+				b->wordcap = b->wordcap ? b->wordcap * 2 : 256;
+				rs->words = xreallocarray(rs->words, b->wordcap,
+				    sizeof *rs->words);
+			}
+			rs->words[rs->nwords].part = idx;
+			rs->words[rs->nwords].len = (uint32_t)strlen(folded);
+			rs->words[rs->nwords].order = (uint32_t)i;
+			rs->words[rs->nwords].pre = pre;
+			rs->words[rs->nwords].post = post;
+			ac_builder_add(b->acb[r->view], folded, strlen(folded),
+			    RS_WORD_FLAG | (uint32_t)rs->nwords);
+			rs->nwords++;
+			free(folded);
+			continue;
+		}
+		if (nre++ > 0)
 			rs_str_append(&re, "|", 1);
 		if (pre)
 			rs_str_append(&re, "\\w*", 3);
@@ -540,11 +640,15 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	}
 	rs_str_append(&re, ")\\b", 3);
 
-	code = rs_compile_regex(b, re.s, r->file, line, "words");
-	if (code != NULL && rs_probe_blowup(b, re.s, why, sizeof why) == -1) {
-		rs_build_error(b, r->file, line, "words refused: %s", why);
-		pcre2_code_free(code);
-		code = NULL;
+	code = NULL;
+	if (nre > 0) {
+		code = rs_compile_regex(b, re.s, r->file, line, "words");
+		if (code != NULL &&
+		    rs_probe_blowup(b, re.s, why, sizeof why) == -1) {
+			rs_build_error(b, r->file, line, "words refused: %s", why);
+			pcre2_code_free(code);
+			code = NULL;
+		}
 	}
 	if (code == NULL) {
 		for (i = 0; i < nwords; i++)
@@ -1109,6 +1213,7 @@ rs_free(struct ruleset *rs)
 		free(rs->parts[i].what);
 	}
 	free(rs->parts);
+	free(rs->words);
 	for (v = 0; v < NZ_VIEW_COUNT; v++) {
 		ac_free(rs->prefilter[v]);
 		free(rs->always[v]);
@@ -1299,6 +1404,7 @@ rs_scratch_free(struct rs_scratch *s)
 	free(s->cand);
 	free(s->rule_stamp);
 	free(s->rule_suppressed);
+	free(s->wordhits);
 	free(s);
 }
 
@@ -1319,6 +1425,29 @@ rs_candidate_hit(uint32_t part, void *arg)
 		s->stamp[part] = s->gen;
 		s->cand[s->ncand++] = part;
 	}
+}
+
+/* The automaton's callback: a part to run, or a word entry that occurs. */
+static void
+rs_prefilter_hit(uint32_t id, size_t end, void *arg)
+{
+	struct rs_scratch	*s = arg;
+	const struct rs_word	*w;
+
+	if ((id & RS_WORD_FLAG) == 0) {
+		rs_candidate_hit(id, s);
+		return;
+	}
+	w = &s->rs->words[id & ~RS_WORD_FLAG];
+	if (s->nwordhits == s->wordhitcap) {
+		s->wordhitcap = s->wordhitcap ? s->wordhitcap * 2 : 64;
+		s->wordhits = xreallocarray(s->wordhits, s->wordhitcap,
+		    sizeof *s->wordhits);
+	}
+	s->wordhits[s->nwordhits].word = id & ~RS_WORD_FLAG;
+	s->wordhits[s->nwordhits].start = (uint32_t)(end - w->len);
+	s->wordhits[s->nwordhits].end = (uint32_t)end;
+	s->nwordhits++;
 }
 
 static int
@@ -1467,6 +1596,121 @@ rs_run_regex_part(struct rs_scratch *s, struct verdict *v, const struct rs_part 
 	}
 }
 
+/* Is the character ending just before pos (or starting at pos) a \w? */
+static bool
+rs_word_char(const char *text, size_t len, size_t pos, bool before)
+{
+	utf8proc_int32_t	cp;
+	utf8proc_category_t	cat;
+	size_t			i;
+
+	if (before) {
+		if (pos == 0)
+			return false;
+		i = pos - 1;
+		while (i > 0 && ((unsigned char)text[i] & 0xc0) == 0x80)
+			i--;
+	} else {
+		if (pos >= len)
+			return false;
+		i = pos;
+	}
+	if ((unsigned char)text[i] < 0x80) {
+		char c = text[i];
+
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_';
+	}
+	if (utf8proc_iterate((const utf8proc_uint8_t *)text + i, len - i,
+	    &cp) < 0)
+		return false;
+	cat = utf8proc_category(cp);
+	return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+	    (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) ||
+	    cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_PC;
+}
+
+static size_t
+rs_word_extend(const char *text, size_t len, size_t pos, bool backwards)
+{
+	while (rs_word_char(text, len, pos, backwards)) {
+		if (backwards) {
+			pos--;
+			while (pos > 0 && ((unsigned char)text[pos] & 0xc0) == 0x80)
+				pos--;
+		} else {
+			pos++;
+			while (pos < len && ((unsigned char)text[pos] & 0xc0) == 0x80)
+				pos++;
+		}
+	}
+	return pos;
+}
+
+/*
+ * Matches of a literal word part, with the semantics of the alternation
+ * "\b(?:w1|\w*w2|...)\b" it stands for: the leftmost match wins, at one
+ * position the entry listed first wins, and the search goes on after it.
+ * Word hits are sorted by part, start, order.
+ */
+static int
+rs_cmp_wordspan(const void *a, const void *b)
+{
+	const struct rs_wordhit *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->word < y->word ? -1 : x->word > y->word;
+}
+
+static void
+rs_run_word_part(struct rs_scratch *s, struct verdict *v, uint32_t partidx,
+    const struct rs_rule *r, const struct nz_text *t)
+{
+	const struct ruleset	*rs = s->rs;
+	struct rs_wordhit	*spans;
+	size_t			 i, n = 0, last_end = 0;
+	bool			 any = false;
+
+	/* the spans each hit stands for; .word holds the entry's order */
+	spans = xreallocarray(NULL, s->nwordhits ? s->nwordhits : 1,
+	    sizeof *spans);
+	for (i = 0; i < s->nwordhits; i++) {
+		const struct rs_wordhit	*h = &s->wordhits[i];
+		const struct rs_word	*w = &rs->words[h->word];
+		size_t			 vs = h->start, ve = h->end;
+
+		if (w->part != partidx)
+			continue;
+		if (w->pre)
+			vs = rs_word_extend(t->s, t->len, vs, true);
+		else if (rs_word_char(t->s, t->len, vs, true))
+			continue;
+		if (w->post)
+			ve = rs_word_extend(t->s, t->len, ve, false);
+		else if (rs_word_char(t->s, t->len, ve, false))
+			continue;
+		spans[n].start = (uint32_t)vs;
+		spans[n].end = (uint32_t)ve;
+		spans[n].word = w->order;
+		n++;
+	}
+	if (n > 1)
+		qsort(spans, n, sizeof *spans, rs_cmp_wordspan);
+	for (i = 0; i < n && v->nmatches < RS_MAX_MATCHES; i++) {
+		if (any && spans[i].start < last_end)
+			continue;
+		any = true;
+		last_end = spans[i].end;
+		if (r->nunless > 0 && rs_cond_overlaps(s, v, r, t, spans[i].start,
+		    spans[i].end))
+			continue;
+		rs_add_match(v, rs, &rs->parts[partidx], t, spans[i].start,
+		    spans[i].end);
+	}
+	free(spans);
+}
+
 static void
 rs_run_part(struct rs_scratch *s, struct verdict *v, uint32_t partidx,
     unsigned scope)
@@ -1499,7 +1743,10 @@ rs_run_part(struct rs_scratch *s, struct verdict *v, uint32_t partidx,
 	t = &s->view[r->view];
 	if (r->nunless_text > 0 && rs_rule_suppressed(s, v, p->rule, t))
 		return;
-	rs_run_regex_part(s, v, p, r, t);
+	if (p->kind == PART_WORDLIT)
+		rs_run_word_part(s, v, partidx, r, t);
+	else
+		rs_run_regex_part(s, v, p, r, t);
 }
 
 static int
@@ -1533,6 +1780,7 @@ rs_classify(const struct ruleset *rs, struct rs_scratch *s, const char *text,
 		s->gen = 1;
 	}
 	s->ncand = 0;
+	s->nwordhits = 0;
 	s->limit_error = 0;
 
 	for (v_i = 0; v_i < NZ_VIEW_COUNT; v_i++) {
@@ -1551,9 +1799,16 @@ rs_classify(const struct ruleset *rs, struct rs_scratch *s, const char *text,
 			continue;
 		for (i = 0; i < rs->nalways[v_i]; i++)
 			rs_candidate_hit(rs->always[v_i][i], s);
-		if (rs->prefilter[v_i] != NULL)
-			ac_scan(rs->prefilter[v_i], s->view[v_i].s,
-			    s->view[v_i].len, rs_candidate_hit, s);
+		if (rs->prefilter[v_i] != NULL) {
+			size_t first = s->nwordhits, k;
+
+			ac_scan_at(rs->prefilter[v_i], s->view[v_i].s,
+			    s->view[v_i].len, rs_prefilter_hit, s);
+			/* word hits of this view: their parts run below */
+			for (k = first; k < s->nwordhits; k++)
+				rs_candidate_hit(rs->words[s->wordhits[k].word].part,
+				    s);
+		}
 	}
 	/* part order is file order: deterministic, and examples read well */
 	if (s->ncand > 1)
@@ -1660,4 +1915,22 @@ rs_check_coverage(const struct ruleset *rs, struct diags *d)
 	verdict_free(&v);
 	rs_scratch_free(s);
 	return missing;
+}
+
+size_t
+rs_unfiltered(const struct ruleset *rs, struct diags *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rs->nparts; i++) {
+		const struct rs_part *p = &rs->parts[i];
+
+		if (!p->always || p->kind == PART_SCANNER)
+			continue;
+		diags_add(d, rs->rules[p->rule].file, p->line, "rule %s: %s has "
+		    "no literal for the prefilter and runs on every text",
+		    rs->rules[p->rule].id, p->what);
+		n++;
+	}
+	return n;
 }

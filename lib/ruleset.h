@@ -110,6 +110,13 @@ size_t		 rs_check_examples(const struct ruleset *, struct diags *d);
 size_t		 rs_check_coverage(const struct ruleset *, struct diags *d);
 
 /*
+ * Lists the parts the prefilter cannot skip (no literal could be found, or
+ * the raw view): they run on every text, so each costs speed.  Not an
+ * error; `rules check` shows them as notes.  Returns how many.
+ */
+size_t		 rs_unfiltered(const struct ruleset *, struct diags *d);
+
+/*
  * Writes the canonical form: rules sorted by id, keys in a fixed order,
  * word lists inlined as "word = ...", one per line.  Compiling the dump
  * again gives a rule set with the same behaviour and the same dump.
