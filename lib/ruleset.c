@@ -660,7 +660,11 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	idx = rs_add_part(b, r, ruleidx, PART_WORDS, line);
 	b->rs->parts[idx].code = code;
 	b->rs->parts[idx].src = re.s;
-	b->rs->parts[idx].what = xstrdup(what);
+	/* entries with spaces: named apart, each kind needs its example */
+	if (nlit > 0)
+		xasprintf(&b->rs->parts[idx].what, "%s (phrases)", what);
+	else
+		b->rs->parts[idx].what = xstrdup(what);
 	if (r->view == NZ_VIEW_RAW)
 		always = true;
 	for (i = 0; i < nwords; i++) {
