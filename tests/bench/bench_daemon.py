@@ -386,8 +386,11 @@ def main():
         os.makedirs(os.path.join(work, "d"))
         daemon = Daemon(fake, mode="auto", rules=rules, workdir=os.path.join(work, "d"))
         if backfill:
-            with open(daemon.conf, "a") as f:
-                f.write("backfill = yes\n")
+            with open(daemon.conf) as f:
+                conf = f.read()
+            if "backfill = yes" not in conf:
+                with open(daemon.conf, "a") as f:
+                    f.write("backfill = yes\n")
         daemon.start()
         pid = daemon.proc.pid
         st0 = proc_status(pid)
