@@ -235,6 +235,8 @@ api_events_stop(void)
 
 	while ((c = TAILQ_FIRST(&events_clients)) != NULL) {
 		evhttp_connection_set_closecb(c->con, NULL, NULL);
+		/* hand the request back to libevent, or evhttp_free leaks it */
+		evhttp_send_reply_end(c->req);
 		events_drop(c);
 	}
 	if (events_timer != NULL) {

@@ -229,7 +229,6 @@ daemon_reload(struct daemon *d)
 	daemon_notify("RELOADING=1");
 	log_info("reloading configuration and rules");
 	conf = xcalloc(1, sizeof *conf);
-	config_init(conf);
 	if (config_parse_file(d->conf_path, conf, &dg) == -1) {
 		char buf[2048];
 
@@ -413,7 +412,6 @@ main(int argc, char **argv)
 		fatalx("libsodium failed to initialize");
 
 	d->conf = xcalloc(1, sizeof *d->conf);
-	config_init(d->conf);
 	if (config_parse_file(d->conf_path, d->conf, &dg) == -1) {
 		diags_print(&dg, stderr);
 		fprintf(stderr, "netiquetted: configuration invalid: %zu "
