@@ -51,6 +51,10 @@ mode = auto
 backfill = yes
 CONF
 
+# an editor for the web UI (the password is for this demo only)
+mkdir -p "$work/state"
+echo "demo-passwort" | "${NQ_BUILD_DIR:-build}"/netiquettectl user add redaktion --role admin \
+	--state "$work/state" --password-stdin >/dev/null
 "${NQ_BUILD_DIR:-build}"/netiquetted -f "$work/netiquetted.conf" 2>"$work/netiquetted.log" &
 daemon_pid=$!
 total=$(python3 -c "import json,urllib.request; print(json.load(urllib.request.urlopen('http://127.0.0.1:$fake_port/_fake/state'))['mentions'])")
@@ -74,10 +78,11 @@ echo "in the editors' queue: $(sqlite3 "$work/state/netiquetted.db" "SELECT COUN
 "${NQ_BUILD_DIR:-build}"/netiquettectl audit verify --state "$work/state" | sed 's/^/audit: /'
 echo
 echo "where to look:"
+echo "  web UI:    http://127.0.0.1:$api_port/   (login: redaktion / demo-passwort)"
 echo "  metrics:   curl http://127.0.0.1:$api_port/metrics"
 echo "  health:    curl http://127.0.0.1:$api_port/healthz"
-echo "  audit:     build/netiquettectl audit show --state $work/state --limit 20"
-echo "  evidence:  build/netiquettectl evidence export ID --state $work/state"
+echo "  audit:     ${NQ_BUILD_DIR:-build}/netiquettectl audit show --state $work/state --limit 20"
+echo "  evidence:  ${NQ_BUILD_DIR:-build}/netiquettectl evidence export ID --state $work/state"
 echo "  log:       $work/netiquetted.log"
 if [[ $once == 1 ]]; then
 	exit 0
