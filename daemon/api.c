@@ -33,7 +33,7 @@
 #define API_MAX_BODY	(1024 * 1024)
 #define API_TIMEOUT	30
 #define API_STATIC_MAX	(4 * 1024 * 1024)
-#define API_UI_INSTALLED "/usr/share/netiquetted/ui"
+#define API_UI_INSTALLED NQ_INSTALLED_UI_DIR
 
 #define API_CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
     "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; " \
