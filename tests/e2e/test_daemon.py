@@ -262,10 +262,49 @@ def test_escalation_notifies_once():
         sink.terminate()
 
 
+def test_reload_under_load_loses_nothing():
+    """SIGHUP five times while 5,000 items stream in: every item is
+    screened once, every action reaches the platform once."""
+    work = tempfile.mkdtemp(prefix="nq-reload-load-")
+    rules = os.path.join(work, "rules")
+    shutil.copytree(RULES, rules)
+    fake = Fake(generate=5000)
+    fake.faults(rate_limit=10**7, post_apply_5xx_rate=0.05, random_seed=5)
+    d = Daemon(fake, mode="auto", rules=rules).start()
+    try:
+        n = expected_mentions(fake)
+        hashes = {d.healthz()["ruleset"]}
+        for i in range(5):
+            time.sleep(0.3)
+            with open(os.path.join(rules, "zz-extra.rules"), "w") as f:
+                f.write("[rule extra.reload%d]\ncategory = offtopic\nseverity = 1\n"
+                        "pattern = \\bkuchenrezept%d\\b\nmatch = Kuchenrezept%d hier\n"
+                        "match = KUCHENREZEPT%d\nnomatch = Kuchen\nnomatch = Rezept\n"
+                        % (i, i, i, i))
+            d.signal(signal.SIGHUP)
+            wait_for("reload %d" % i, lambda: d.healthz()["ruleset"] not in hashes, 30)
+            hashes.add(d.healthz()["ruleset"])
+        check(d.items_new() < n, "the load was over before the reloads (%d items)" % n)
+        wait_for("catch-up", lambda: caught_up(d, n), 300, 0.5)
+        items = db_query(d.state, "SELECT COUNT(*) FROM items")[0][0]
+        check(items == n, "store has %d items, fake delivered %d" % (items, n))
+        unscreened = db_query(d.state, "SELECT COUNT(*) FROM items i WHERE NOT EXISTS "
+                              "(SELECT 1 FROM verdicts v WHERE v.item = i.id)")[0][0]
+        check(unscreened == 0, "%d items without a verdict" % unscreened)
+        exactly_once(d, fake)
+        reloads = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'daemon.reload'")[0][0]
+        check(reloads == 5, "%d reloads audited" % reloads)
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     tests = [test_demo_thread_exactly_once, test_restart_resumes_from_cursor,
              test_faults_keep_running_and_catch_up, test_reload_keeps_old_rules_on_error,
-             test_escalation_notifies_once,
+             test_escalation_notifies_once, test_reload_under_load_loses_nothing,
              test_kill9_loses_nothing_repeats_nothing]
     run_tests([t for t in tests if not only or t.__name__ in only])
