@@ -142,14 +142,19 @@ def test_restart_resumes_from_cursor():
 def test_faults_keep_running_and_catch_up():
     fake = Fake(seed=DEMO)
     fake.faults(status_5xx_rate=0.25, malformed_rate=0.1, truncated_rate=0.05,
-                post_apply_5xx_rate=0.2, rate_limit=40, rate_window=3, random_seed=7)
+                post_apply_5xx_rate=0.2, rate_limit=40, rate_window=3, random_seed=7,
+                slow_ms=50,
+                # random faults may spare the few polls: these cannot be missed
+                fail_next=[{"path": "/api/v1/notifications", "status": 503, "count": 2},
+                           {"path": "/api/v1/reports", "status": 500, "count": 3}])
     d = Daemon(fake, mode="auto").start()
     try:
         n = expected_mentions(fake)
         wait_for("catch-up through faults", lambda: caught_up(d, n), 240, 0.5)
         check(d.proc.poll() is None, "daemon died")
         m = d.metrics()
-        check(m.get("netiquetted_poll_errors_total", 0) > 0, "faults were not exercised")
+        check(m.get("netiquetted_poll_errors_total", 0) >= 2, "poll faults were not seen")
+        check(m.get("netiquetted_action_retries_total", 0) >= 3, "action faults were not seen")
         exactly_once(d, fake)
         audit_ok(d)
     finally:
