@@ -194,6 +194,7 @@ daemon_free_accounts(struct daemon *d)
 			    strlen(d->accounts[i].token));
 		free(d->accounts[i].token);
 		free(d->accounts[i].admin_token);
+		instance_free(&d->accounts[i]);
 	}
 	free(d->accounts);
 	d->accounts = NULL;
@@ -468,6 +469,7 @@ main(int argc, char **argv)
 	    "version", NQ_VERSION, "accounts", (int)d->naccounts));
 	if (executor_start(d) == -1)
 		fatalx("outbox cannot be resumed");
+	instance_fetch_rules(d);
 	poller_start(d);
 	daemon_start_watchdog(d);
 	d->ready = true;

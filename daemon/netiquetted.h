@@ -61,6 +61,8 @@ struct account {
 	int				 poll_failures;	/* consecutive */
 	time_t				 paused_until;	/* rate limit */
 	uint64_t			 pages;
+	struct conn_rulemap		*rulemap;	/* instance rules */
+	size_t				 nrulemap;
 };
 
 struct daemon {
@@ -110,6 +112,10 @@ int	executor_start(struct daemon *);
 void	executor_stop(struct daemon *);
 void	executor_kick(struct daemon *);
 void	executor_flush(struct daemon *);
+
+/* instance.c */
+void	instance_fetch_rules(struct daemon *);
+void	instance_free(struct account *);
 
 /* api.c */
 int	api_start(struct daemon *);

@@ -105,6 +105,10 @@ def test_demo_thread_exactly_once():
         check(harmless, "demo thread lacks the criticism examples")
         for h in harmless:
             check(h not in flagged_db, "criticism %s was flagged" % h)
+        # reports cite the instance's own rules where one fits
+        reports = [a for a in fake.actions()["actions"] if a["kind"] == "report" and a["applied"]]
+        cited = [a for a in reports if a["params"].get("rule_ids")]
+        check(reports and cited, "no report cites an instance rule (%d reports)" % len(reports))
         # Mastodon cannot hide: the decision says what was done instead
         reasons = [r[0] for r in db_query(d.state, "SELECT reason FROM decisions")]
         check(any("instead" in (x or "") for x in reasons), "no fallback explained in decisions")
