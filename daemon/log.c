@@ -41,6 +41,9 @@ log_level_from_name(const char *name)
 	return -1;
 }
 
+static void log_vmsg(enum log_level, const char *, int, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 log_vmsg(enum log_level level, const char *func, int with_errno,
     const char *fmt, va_list ap)

@@ -31,7 +31,7 @@ run_suite() {	# $1 = label, $2 = build dir, rest = cmake options
 	echo "=== $label: configure and build ($dir)"
 	if ! cmake -S . -B "$dir" -DNQ_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
 	   ! cmake --build "$dir" -j"$jobs" >"$dir.build.log" 2>&1; then
-		cat "$dir.configure.log" "$dir.build.log" 2>/dev/null | tail -60
+		cat "$dir.configure.log" "$dir.build.log" 2>/dev/null | tail -n 60
 		failed=$((failed + 1))
 		failures+=("$label: build failed")
 		return
@@ -68,7 +68,7 @@ if CC=clang cmake -S . -B build-fuzz -DNQ_FUZZ=ON -DNQ_SANITIZE=ON -DNQ_WERROR=O
 		rm -rf "$work"
 	done
 else
-	tail -60 build-fuzz.configure.log build-fuzz.build.log
+	tail -n 60 build-fuzz.configure.log build-fuzz.build.log
 	failed=$((failed + 1)); failures+=("fuzz build failed")
 fi
 

@@ -151,6 +151,11 @@ class Daemon:
             return None
         return json.loads(body) if status == 200 else None
 
+    def ruleset(self):
+        """The running rule set's hash; waits out a reload in progress
+        (the loop builds the new set before it answers again)."""
+        return wait_for("healthz", lambda: (self.healthz() or {}).get("ruleset"), 60)
+
     def metrics(self):
         status, body = http("GET", "http://127.0.0.1:%d/metrics" % self.port)
         check(status == 200, "metrics: %d" % status)

@@ -173,12 +173,12 @@ def test_reload_keeps_old_rules_on_error():
     fake = Fake(seed=DEMO)
     d = Daemon(fake, mode="review", rules=rules).start()
     try:
-        old = d.healthz()["ruleset"]
+        old = d.ruleset()
         with open(os.path.join(rules, "zz-broken.rules"), "w") as f:
             f.write("[rule broken.x]\ncategory = nonsense\npattern = (unclosed\n")
         d.signal(signal.SIGHUP)
         wait_for("reload refused", lambda: "reload refused" in d.read_log(), 30)
-        check(d.healthz()["ruleset"] == old, "broken rules replaced the running set")
+        check(d.ruleset() == old, "broken rules replaced the running set")
         check("zz-broken.rules:2: unknown category" in d.read_log(), "error not named file:line")
         os.unlink(os.path.join(rules, "zz-broken.rules"))
         with open(os.path.join(rules, "zz-extra.rules"), "w") as f:
@@ -186,7 +186,7 @@ def test_reload_keeps_old_rules_on_error():
                     "pattern = \\bkaesekuchenrezept\\b\nmatch = Mein Käsekuchenrezept\n"
                     "match = KAESEKUCHENREZEPT\nnomatch = Kuchen\nnomatch = Käse\n")
         d.signal(signal.SIGHUP)
-        wait_for("new rule set", lambda: d.healthz()["ruleset"] != old, 30)
+        wait_for("new rule set", lambda: d.ruleset() != old, 30)
         check(d.proc.poll() is None, "daemon died on reload")
         audit_ok(d)
     finally:
@@ -282,7 +282,7 @@ def test_reload_under_load_loses_nothing():
     d = Daemon(fake, mode="auto", rules=rules).start()
     try:
         n = expected_mentions(fake)
-        hashes = {d.healthz()["ruleset"]}
+        hashes = {d.ruleset()}
         for i in range(5):
             time.sleep(0.3)
             with open(os.path.join(rules, "zz-extra.rules"), "w") as f:
@@ -291,8 +291,8 @@ def test_reload_under_load_loses_nothing():
                         "match = KUCHENREZEPT%d\nnomatch = Kuchen\nnomatch = Rezept\n"
                         % (i, i, i, i))
             d.signal(signal.SIGHUP)
-            wait_for("reload %d" % i, lambda: d.healthz()["ruleset"] not in hashes, 30)
-            hashes.add(d.healthz()["ruleset"])
+            wait_for("reload %d" % i, lambda: d.ruleset() not in hashes, 30)
+            hashes.add(d.ruleset())
         check(d.items_new() < n, "the load was over before the reloads (%d items)" % n)
         wait_for("catch-up", lambda: caught_up(d, n), 300, 0.5)
         items = db_query(d.state, "SELECT COUNT(*) FROM items")[0][0]
