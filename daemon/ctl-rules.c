@@ -64,7 +64,7 @@ ctl_rules_check(struct ctl_global *g, int argc, char **argv)
 {
 	struct ruleset	*rs;
 	struct diags	 d = { 0 };
-	const char	*dir;
+	const char	*dir = NULL;
 	size_t		 failed;
 	int		 status;
 
@@ -112,7 +112,7 @@ static int
 ctl_rules_dump(struct ctl_global *g, int argc, char **argv)
 {
 	struct ruleset	*rs;
-	const char	*dir;
+	const char	*dir = NULL;
 	int		 status;
 
 	if ((status = ctl_rules_args(&ctl_rules_dump_entry, g, argc, argv,

@@ -369,7 +369,7 @@ static int
 store_migrate(struct store *st, struct store_err *e)
 {
 	char	sql[64];
-	int	v;
+	int	v = 0;
 
 	for (;;) {
 		if (store_exec(st, "BEGIN IMMEDIATE", e) == -1)
