@@ -22,29 +22,20 @@
 
 #define AUTH_FREE_FAILURES	3	/* before the first delay */
 #define AUTH_DELAY_MAX		(15 * 60)
-#define AUTH_SLOTS		1024
 #define AUTH_COOKIE		"nq_session"
 
-uint64_t api_logins[3];
-
-struct auth_slot {
-	char	 key[80];	/* "u:name" or "ip:addr" */
-	int	 failures;
-	time_t	 until;		/* no attempt before */
-	time_t	 last;
-};
-static struct auth_slot auth_slots[AUTH_SLOTS];
-
-static struct auth_slot *
-auth_slot(const char *kind, const char *v, bool create)
+/* The throttling slots live in d->api_state (api.h). */
+static struct api_auth_slot *
+auth_slot(struct daemon *d, const char *kind, const char *v, bool create)
 {
-	struct auth_slot	*s, *old = &auth_slots[0];
+	struct api_auth_slot	*slots = d->api_state->auth_slots;
+	struct api_auth_slot	*s, *old = &slots[0];
 	char			 key[80];
 	size_t			 i;
 
 	snprintf(key, sizeof key, "%s:%s", kind, v);
-	for (i = 0; i < AUTH_SLOTS; i++) {
-		s = &auth_slots[i];
+	for (i = 0; i < API_AUTH_SLOTS; i++) {
+		s = &slots[i];
 		if (strcmp(s->key, key) == 0)
 			return s;
 		if (s->last < old->last)
@@ -59,17 +50,17 @@ auth_slot(const char *kind, const char *v, bool create)
 }
 
 static time_t
-auth_wait(const char *kind, const char *v, time_t now)
+auth_wait(struct daemon *d, const char *kind, const char *v, time_t now)
 {
-	struct auth_slot *s = auth_slot(kind, v, false);
+	struct api_auth_slot *s = auth_slot(d, kind, v, false);
 
 	return s != NULL && s->until > now ? s->until - now : 0;
 }
 
 static void
-auth_fail(const char *kind, const char *v, time_t now)
+auth_fail(struct daemon *d, const char *kind, const char *v, time_t now)
 {
-	struct auth_slot	*s = auth_slot(kind, v, true);
+	struct api_auth_slot	*s = auth_slot(d, kind, v, true);
 	long			 delay;
 	int			 k;
 
@@ -85,9 +76,9 @@ auth_fail(const char *kind, const char *v, time_t now)
 }
 
 static void
-auth_reset(const char *kind, const char *v)
+auth_reset(struct daemon *d, const char *kind, const char *v)
 {
-	struct auth_slot *s = auth_slot(kind, v, false);
+	struct api_auth_slot *s = auth_slot(d, kind, v, false);
 
 	if (s != NULL)
 		memset(s, 0, sizeof *s);
@@ -229,7 +220,7 @@ auth_throttled(struct api_req *r, time_t wait)
 {
 	char s[32];
 
-	api_logins[2]++;
+	r->d->api_state->logins[2]++;
 	snprintf(s, sizeof s, "%lld", (long long)wait);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Retry-After", s);
@@ -257,8 +248,8 @@ api_auth_login(struct api_req *r)
 		api_error(r, 401, "wrong user name or password");
 		return;
 	}
-	w1 = auth_wait("u", name, now);
-	w2 = auth_wait("ip", r->peer, now);
+	w1 = auth_wait(r->d, "u", name, now);
+	w2 = auth_wait(r->d, "ip", r->peer, now);
 	if (w1 > 0 || w2 > 0) {
 		auth_throttled(r, w1 > w2 ? w1 : w2);
 		return;
@@ -272,9 +263,9 @@ api_auth_login(struct api_req *r)
 	detail = json_pack("{s:s, s:s}", "user", users_name_valid(name) ? name :
 	    "(invalid)", "peer", r->peer);
 	if (rc == 0) {
-		api_logins[1]++;
-		auth_fail("u", name, now);
-		auth_fail("ip", r->peer, now);
+		r->d->api_state->logins[1]++;
+		auth_fail(r->d, "u", name, now);
+		auth_fail(r->d, "ip", r->peer, now);
 		log_info("login failed for %s from %s",
 		    users_name_valid(name) ? name : "(invalid name)", r->peer);
 		(void)audit_append(r->d->store, "api", "auth.login_failed", 0,
@@ -283,8 +274,8 @@ api_auth_login(struct api_req *r)
 		api_error(r, 401, "wrong user name or password");
 		return;
 	}
-	auth_reset("u", name);
-	auth_reset("ip", r->peer);
+	auth_reset(r->d, "u", name);
+	auth_reset(r->d, "ip", r->peer);
 	if (users_session_new(r->d->store, &u, now, &s, &e) == -1) {
 		json_decref(detail);
 		log_warnx("%s: %s", __func__, e.msg);
@@ -292,7 +283,7 @@ api_auth_login(struct api_req *r)
 		return;
 	}
 	(void)users_session_purge(r->d->store, now, USERS_SESSION_IDLE, NULL);
-	api_logins[0]++;
+	r->d->api_state->logins[0]++;
 	(void)audit_append(r->d->store, api_actor(&(struct api_req){ .session =
 	    s }), "auth.login", 0, detail, NULL, &e);
 	json_decref(detail);

@@ -26,7 +26,6 @@
 #define EVENTS_TICK		2	/* seconds between queue polls */
 #define EVENTS_PING_TICKS	12	/* ping every 24 s */
 #define EVENTS_MAX_CLIENTS	512
-#define EVENTS_SEEN_MAX		256
 
 #ifndef TAILQ_FOREACH_SAFE	/* glibc's sys/queue.h lacks it */
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -35,42 +34,44 @@
 	    (var) = (tvar))
 #endif
 
-struct events_client {
-	TAILQ_ENTRY(events_client)	 entry;
+/* One open stream; the list and counters are in d->api_state (api.h). */
+struct api_events_client {
+	TAILQ_ENTRY(api_events_client)	 entry;
+	struct daemon			*d;
 	struct evhttp_request		*req;
 	struct evhttp_connection	*con;
 	bool				 bearer;
 	char				 token[USERS_SECRET_LEN];
 };
 
-static TAILQ_HEAD(, events_client) events_clients =
-    TAILQ_HEAD_INITIALIZER(events_clients);
-static size_t		 events_n;
-static struct event	*events_timer;
-static struct daemon	*events_d;
-static uint64_t		 events_seq;
-static unsigned		 events_ticks;
-static int64_t		 events_last_ts = -1;
-static int64_t		 events_seen[EVENTS_SEEN_MAX];	/* items at last_ts */
-static size_t		 events_nseen;
-
 static void
-events_drop(struct events_client *c)
+events_drop(struct api_events_client *c)
 {
-	TAILQ_REMOVE(&events_clients, c, entry);
-	events_n--;
+	struct api_state *st = c->d->api_state;
+
+	TAILQ_REMOVE(&st->events_clients, c, entry);
+	st->events_n--;
 	memset(c->token, 0, sizeof c->token);
 	free(c);
 }
 
+/*
+ * The client went away.  When libevent sees the end of a connection whose
+ * reply is still streaming, it disowns the request (its connection
+ * becomes NULL) and leaves it to us: ending the reply then frees it.
+ */
 static void
 events_closed(struct evhttp_connection *con, void *arg)
 {
-	events_drop(arg);
+	struct api_events_client *c = arg;
+
+	if (evhttp_request_get_connection(c->req) == NULL)
+		evhttp_send_reply_end(c->req);
+	events_drop(c);
 }
 
 static void
-events_send(struct events_client *c, const char *text)
+events_send(struct api_events_client *c, const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -80,11 +81,11 @@ events_send(struct events_client *c, const char *text)
 }
 
 static void
-events_broadcast(const char *text)
+events_broadcast(struct daemon *d, const char *text)
 {
-	struct events_client *c, *t;
+	struct api_events_client *c, *t;
 
-	TAILQ_FOREACH_SAFE(c, &events_clients, entry, t)
+	TAILQ_FOREACH_SAFE(c, &d->api_state->events_clients, entry, t)
 		events_send(c, text);
 }
 
@@ -92,18 +93,19 @@ void
 api_events_queue(struct daemon *d, int64_t item, const char *state,
     const char *by)
 {
-	json_t	*o;
-	char	*s, *msg;
+	struct api_state	*st = d->api_state;
+	json_t			*o;
+	char			*s, *msg;
 
-	if (events_n == 0)
+	if (st == NULL || st->events_n == 0)
 		return;
 	o = json_pack("{s:I, s:s, s:s}", "item", (json_int_t)item, "state",
 	    state ? state : "", "by", by ? by : "");
 	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);
 	xasprintf(&msg, "event: queue\nid: %llu\ndata: %s\n\n",
-	    (unsigned long long)++events_seq, s);
-	events_broadcast(msg);
+	    (unsigned long long)++st->events_seq, s);
+	events_broadcast(d, msg);
 	free(msg);
 	free(s);
 }
@@ -122,30 +124,32 @@ static const char sql_max[] = "SELECT coalesce(max(updated_at), 0) FROM queue";
 static void
 events_poll(struct daemon *d)
 {
+	struct api_state	*st = d->api_state;
 	struct store_err	 e = { "" };
 	sqlite3_stmt		*s;
-	int64_t			 ts, item, last, seen[EVENTS_SEEN_MAX];
+	int64_t			 ts, item, last, seen[API_EVENTS_SEEN_MAX];
 	size_t			 nseen = 0, i;
-	bool			 first = events_last_ts < 0, old;
+	bool			 first = st->events_last_ts < 0, old;
 
 	if (first) {
 		if ((s = store_stmt(d->store, sql_max, &e)) == NULL)
 			return;
 		if (sqlite3_step(s) == SQLITE_ROW)
-			events_last_ts = sqlite3_column_int64(s, 0);
+			st->events_last_ts = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
-		events_nseen = 0;
+		st->events_nseen = 0;
 	}
 	if ((s = store_stmt(d->store, sql_changed, &e)) == NULL)
 		return;
-	last = events_last_ts;
-	sqlite3_bind_int64(s, 1, events_last_ts);
+	last = st->events_last_ts;
+	sqlite3_bind_int64(s, 1, st->events_last_ts);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		item = sqlite3_column_int64(s, 0);
 		ts = sqlite3_column_int64(s, 2);
 		old = false;
-		for (i = 0; ts == events_last_ts && i < events_nseen; i++)
-			if (events_seen[i] == item)
+		for (i = 0; ts == st->events_last_ts && i < st->events_nseen;
+		    i++)
+			if (st->events_seen[i] == item)
 				old = true;
 		if (old)
 			continue;
@@ -156,34 +160,36 @@ events_poll(struct daemon *d)
 			last = ts;
 			nseen = 0;
 		}
-		if (nseen < EVENTS_SEEN_MAX)
+		if (nseen < API_EVENTS_SEEN_MAX)
 			seen[nseen++] = item;
 	}
 	sqlite3_reset(s);
-	if (last == events_last_ts) {
-		for (i = 0; i < nseen && events_nseen < EVENTS_SEEN_MAX; i++)
-			events_seen[events_nseen++] = seen[i];
+	if (last == st->events_last_ts) {
+		for (i = 0; i < nseen && st->events_nseen < API_EVENTS_SEEN_MAX;
+		    i++)
+			st->events_seen[st->events_nseen++] = seen[i];
 	} else {
-		memcpy(events_seen, seen, nseen * sizeof seen[0]);
-		events_nseen = nseen;
-		events_last_ts = last;
+		memcpy(st->events_seen, seen, nseen * sizeof seen[0]);
+		st->events_nseen = nseen;
+		st->events_last_ts = last;
 	}
 }
 
 static void
 events_tick(evutil_socket_t fd, short what, void *arg)
 {
-	struct daemon		*d = arg;
-	struct events_client	*c, *t;
-	struct users_session	 s;
-	time_t			 now = time(NULL);
+	struct daemon			*d = arg;
+	struct api_state		*st = d->api_state;
+	struct api_events_client	*c, *t;
+	struct users_session		 s;
+	time_t				 now = time(NULL);
 
-	if (events_n == 0)
+	if (st->events_n == 0)
 		return;
 	events_poll(d);
-	if (++events_ticks % EVENTS_PING_TICKS != 0)
+	if (++st->events_ticks % EVENTS_PING_TICKS != 0)
 		return;
-	TAILQ_FOREACH_SAFE(c, &events_clients, entry, t) {
+	TAILQ_FOREACH_SAFE(c, &st->events_clients, entry, t) {
 		if (!c->bearer && users_session_check(d->store, c->token, now,
 		    USERS_SESSION_IDLE, &s, NULL) != 1) {
 			events_send(c, "event: logout\ndata: {}\n\n");
@@ -199,28 +205,29 @@ events_tick(evutil_socket_t fd, short what, void *arg)
 void
 api_events_stream(struct api_req *r)
 {
-	struct events_client	*c;
-	struct timeval		 tv = { EVENTS_TICK, 0 };
+	struct api_state		*st = r->d->api_state;
+	struct api_events_client	*c;
+	struct timeval			 tv = { EVENTS_TICK, 0 };
 
-	if (events_n >= EVENTS_MAX_CLIENTS) {
+	if (st->events_n >= EVENTS_MAX_CLIENTS) {
 		api_error(r, 503, "too many event streams");
 		return;
 	}
-	if (events_timer == NULL) {
-		events_d = r->d;
-		events_timer = event_new(r->d->base, -1, EV_PERSIST, events_tick,
-		    r->d);
-		event_add(events_timer, &tv);
+	if (st->events_timer == NULL) {
+		st->events_timer = event_new(r->d->base, -1, EV_PERSIST,
+		    events_tick, r->d);
+		event_add(st->events_timer, &tv);
 	}
-	if (events_n == 0)
-		events_last_ts = -1;
+	if (st->events_n == 0)
+		st->events_last_ts = -1;
 	c = xcalloc(1, sizeof *c);
+	c->d = r->d;
 	c->req = r->req;
 	c->con = evhttp_request_get_connection(r->req);
 	c->bearer = r->bearer;
 	snprintf(c->token, sizeof c->token, "%s", r->session.token);
-	TAILQ_INSERT_TAIL(&events_clients, c, entry);
-	events_n++;
+	TAILQ_INSERT_TAIL(&st->events_clients, c, entry);
+	st->events_n++;
 	events_poll(r->d);
 	api_headers(r->req, "text/event-stream", false);
 	evhttp_connection_set_closecb(c->con, events_closed, c);
@@ -229,18 +236,21 @@ api_events_stream(struct api_req *r)
 }
 
 void
-api_events_stop(void)
+api_events_stop(struct daemon *d)
 {
-	struct events_client *c;
+	struct api_state		*st = d->api_state;
+	struct api_events_client	*c;
 
-	while ((c = TAILQ_FIRST(&events_clients)) != NULL) {
+	if (st == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&st->events_clients)) != NULL) {
 		evhttp_connection_set_closecb(c->con, NULL, NULL);
 		/* hand the request back to libevent, or evhttp_free leaks it */
 		evhttp_send_reply_end(c->req);
 		events_drop(c);
 	}
-	if (events_timer != NULL) {
-		event_free(events_timer);
-		events_timer = NULL;
+	if (st->events_timer != NULL) {
+		event_free(st->events_timer);
+		st->events_timer = NULL;
 	}
 }

@@ -50,9 +50,6 @@ struct api_route {
 	void			(*handler)(struct api_req *);
 };
 
-static uint64_t	api_status_count[6];	/* by status / 100 */
-static char	api_ui_dir[1024];
-
 static void	api_healthz(struct api_req *);
 static void	api_metrics(struct api_req *);
 
@@ -113,15 +110,17 @@ api_reason(int status)
 }
 
 static void
-api_send(struct evhttp_request *req, int status, struct evbuffer *b)
+api_send(struct daemon *d, struct evhttp_request *req, int status,
+    struct evbuffer *b)
 {
 	if (status >= 100 && status < 600)
-		api_status_count[status / 100]++;
+		d->api_state->status_count[status / 100]++;
 	evhttp_send_reply(req, status, api_reason(status), b);
 }
 
 static void
-api_send_json(struct evhttp_request *req, int status, json_t *obj)
+api_send_json(struct daemon *d, struct evhttp_request *req, int status,
+    json_t *obj)
 {
 	struct evbuffer	*b = evbuffer_new();
 	char		*s;
@@ -133,12 +132,13 @@ api_send_json(struct evhttp_request *req, int status, json_t *obj)
 	evbuffer_add(b, s, strlen(s));
 	evbuffer_add(b, "\n", 1);
 	free(s);
-	api_send(req, status, b);
+	api_send(d, req, status, b);
 	evbuffer_free(b);
 }
 
-static void __attribute__((format(printf, 3, 0)))
-api_verror(struct evhttp_request *req, int status, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 4, 0)))
+api_verror(struct daemon *d, struct evhttp_request *req, int status,
+    const char *fmt, va_list ap)
 {
 	char	 msg[512];
 	json_t	*o;
@@ -147,17 +147,18 @@ api_verror(struct evhttp_request *req, int status, const char *fmt, va_list ap)
 	o = json_object();
 	if (json_object_set_new(o, "error", json_string(msg)) == -1)
 		json_object_set_new(o, "error", json_string("error"));
-	api_send_json(req, status, o);
+	api_send_json(d, req, status, o);
 	json_decref(o);
 }
 
-static void __attribute__((format(printf, 3, 4)))
-api_raw_error(struct evhttp_request *req, int status, const char *fmt, ...)
+static void __attribute__((format(printf, 4, 5)))
+api_raw_error(struct daemon *d, struct evhttp_request *req, int status,
+    const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	api_verror(req, status, fmt, ap);
+	api_verror(d, req, status, fmt, ap);
 	va_end(ap);
 }
 
@@ -167,14 +168,14 @@ api_error(struct api_req *r, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	api_verror(r->req, status, fmt, ap);
+	api_verror(r->d, r->req, status, fmt, ap);
 	va_end(ap);
 }
 
 void
 api_json(struct api_req *r, int status, json_t *obj)
 {
-	api_send_json(r->req, status, obj);
+	api_send_json(r->d, r->req, status, obj);
 	json_decref(obj);
 }
 
@@ -323,11 +324,13 @@ api_metrics(struct api_req *r)
 	    "netiquetted_logins_total{result=\"failed\"} %llu\n"
 	    "netiquetted_logins_total{result=\"throttled\"} %llu\n"
 	    "# TYPE netiquetted_api_requests_total counter\n",
-	    (unsigned long long)api_logins[0], (unsigned long long)api_logins[1],
-	    (unsigned long long)api_logins[2]);
+	    (unsigned long long)d->api_state->logins[0],
+	    (unsigned long long)d->api_state->logins[1],
+	    (unsigned long long)d->api_state->logins[2]);
 	for (i = 2; i < 6; i++)
 		evbuffer_add_printf(b, "netiquetted_api_requests_total{status=\"%s\"}"
-		    " %llu\n", classes[i], (unsigned long long)api_status_count[i]);
+		    " %llu\n", classes[i],
+		    (unsigned long long)d->api_state->status_count[i]);
 	evbuffer_add_printf(b, "# HELP netiquetted_screen_seconds Time to screen "
 	    "and record one item.\n# TYPE netiquetted_screen_seconds histogram\n");
 	for (i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
@@ -341,7 +344,7 @@ api_metrics(struct api_req *r)
 	    (unsigned long long)d->m.screen_latency_count,
 	    d->m.screen_latency_sum,
 	    (unsigned long long)d->m.screen_latency_count);
-	api_send(r->req, 200, b);
+	api_send(d, r->req, 200, b);
 	evbuffer_free(b);
 }
 
@@ -363,28 +366,28 @@ static const struct {
 };
 
 static const char *
-api_ui_path(void)
+api_ui_path(struct daemon *d)
 {
+	char		*dir = d->api_state->ui_dir;
+	size_t		 len = sizeof d->api_state->ui_dir, n;
 	const char	*env = getenv("NETIQUETTED_UI_DIR");
 	struct stat	 st;
-	size_t		 n;
 
-	if (api_ui_dir[0] != '\0')
-		return api_ui_dir;
+	if (dir[0] != '\0')
+		return dir;
 	if (env != NULL && *env != '\0')
-		snprintf(api_ui_dir, sizeof api_ui_dir, "%s", env);
+		snprintf(dir, len, "%s", env);
 	else if (stat(API_UI_INSTALLED, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(api_ui_dir, sizeof api_ui_dir, "%s", API_UI_INSTALLED);
+		snprintf(dir, len, "%s", API_UI_INSTALLED);
 	else {
 		/* the build tree: <src>/rules -> <src>/daemon/ui */
-		snprintf(api_ui_dir, sizeof api_ui_dir, "%s", NQ_SOURCE_RULES_DIR);
-		n = strlen(api_ui_dir);
-		if (n >= 6 && strcmp(api_ui_dir + n - 6, "/rules") == 0)
-			api_ui_dir[n - 6] = '\0';
-		strncat(api_ui_dir, "/daemon/ui", sizeof api_ui_dir -
-		    strlen(api_ui_dir) - 1);
+		snprintf(dir, len, "%s", NQ_SOURCE_RULES_DIR);
+		n = strlen(dir);
+		if (n >= 6 && strcmp(dir + n - 6, "/rules") == 0)
+			dir[n - 6] = '\0';
+		strncat(dir, "/daemon/ui", len - strlen(dir) - 1);
 	}
-	return api_ui_dir;
+	return dir;
 }
 
 /*
@@ -417,7 +420,7 @@ api_static_name_ok(const char *p)
 }
 
 static void
-api_static(struct evhttp_request *req, const char *path)
+api_static(struct daemon *d, struct evhttp_request *req, const char *path)
 {
 	const char	*name, *type = "application/octet-stream", *dot;
 	char		 full[1400];
@@ -432,18 +435,18 @@ api_static(struct evhttp_request *req, const char *path)
 	else
 		name = path + 4;	/* "/ui/" */
 	if (!api_static_name_ok(name)) {
-		api_raw_error(req, 404, "not found");
+		api_raw_error(d, req, 404, "not found");
 		return;
 	}
-	snprintf(full, sizeof full, "%s/%s", api_ui_path(), name);
+	snprintf(full, sizeof full, "%s/%s", api_ui_path(d), name);
 	if ((fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		api_raw_error(req, 404, "not found");
+		api_raw_error(d, req, 404, "not found");
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > API_STATIC_MAX) {
 		close(fd);
-		api_raw_error(req, 404, "not found");
+		api_raw_error(d, req, 404, "not found");
 		return;
 	}
 	if ((dot = strrchr(name, '.')) != NULL)
@@ -455,12 +458,12 @@ api_static(struct evhttp_request *req, const char *path)
 	if (st.st_size > 0 && evbuffer_add_file(b, fd, 0, st.st_size) == -1) {
 		close(fd);
 		evbuffer_free(b);
-		api_raw_error(req, 500, "cannot read file");
+		api_raw_error(d, req, 500, "cannot read file");
 		return;
 	}
 	if (st.st_size == 0)
 		close(fd);
-	api_send(req, 200, b);
+	api_send(d, req, 200, b);
 	evbuffer_free(b);
 }
 
@@ -574,21 +577,21 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	}
 	if (rt == NULL) {
 		if (path_known)
-			api_raw_error(req, 405, "method not allowed");
+			api_raw_error(d, req, 405, "method not allowed");
 		else if ((cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
 		    (strcmp(path, "/") == 0 || strncmp(path, "/ui", 3) == 0))
-			api_static(req, path);
+			api_static(d, req, path);
 		else if (strncmp(path, "/ui/", 4) == 0 || strcmp(path, "/") == 0)
-			api_raw_error(req, 405, "method not allowed");
+			api_raw_error(d, req, 405, "method not allowed");
 		else
-			api_raw_error(req, 404, "not found");
+			api_raw_error(d, req, 404, "not found");
 		return;
 	}
 	if (strchr(rt->path, '*') != NULL) {
 		char *end;
 
 		if ((decoded = evhttp_uridecode(seg, 0, NULL)) == NULL) {
-			api_raw_error(req, 400, "bad path");
+			api_raw_error(d, req, 400, "bad path");
 			return;
 		}
 		r.arg = decoded;
@@ -599,7 +602,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	TAILQ_INIT(&query);
 	if (uri != NULL && (q = evhttp_uri_get_query(uri)) != NULL &&
 	    evhttp_parse_query_str(q, &query) == -1) {
-		api_raw_error(req, 400, "bad query string");
+		api_raw_error(d, req, 400, "bad query string");
 		goto done;
 	}
 	r.query = &query;
@@ -647,6 +650,9 @@ api_start(struct daemon *d)
 	char	*host, *colon;
 	long	 port;
 
+	d->api_state = xcalloc(1, sizeof *d->api_state);
+	TAILQ_INIT(&d->api_state->events_clients);
+	d->api_state->events_last_ts = -1;
 	if ((d->api = evhttp_new(d->base)) == NULL)
 		return -1;
 	evhttp_set_max_headers_size(d->api, API_MAX_HEADERS);
@@ -672,16 +678,18 @@ api_start(struct daemon *d)
 		return -1;
 	}
 	free(host);
-	log_info("web UI from %s", api_ui_path());
+	log_info("web UI from %s", api_ui_path(d));
 	return 0;
 }
 
 void
 api_stop(struct daemon *d)
 {
-	api_events_stop();
+	api_events_stop(d);
 	if (d->api != NULL) {
 		evhttp_free(d->api);
 		d->api = NULL;
 	}
+	free(d->api_state);
+	d->api_state = NULL;
 }

@@ -8,14 +8,18 @@
  */
 #ifndef NQ_API_H
 #define NQ_API_H
+#include <sys/queue.h>
+
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "netiquetted.h"
 #include "users.h"
 
+struct event;
 struct evhttp_request;
 
 /* Role bits for the route table. */
@@ -23,6 +27,44 @@ struct evhttp_request;
 #define API_LEGAL	(1u << USERS_LEGAL)
 #define API_ADMIN	(1u << USERS_ADMIN)
 #define API_ANY		(API_EDITOR | API_LEGAL | API_ADMIN)
+
+#define API_AUTH_SLOTS		1024
+#define API_EVENTS_SEEN_MAX	256
+
+/* One login throttling entry (api-auth.c). */
+struct api_auth_slot {
+	char	 key[80];	/* "u:name" or "ip:addr" */
+	int	 failures;
+	time_t	 until;		/* no attempt before */
+	time_t	 last;
+};
+
+struct api_events_client;	/* api-events.c */
+TAILQ_HEAD(api_events_clients, api_events_client);
+
+/*
+ * What the API keeps between requests, as d->api_state: allocated by
+ * api_start, freed by api_stop.  Each file touches only its own part.
+ */
+struct api_state {
+	/* api.c */
+	uint64_t		 status_count[6];	/* by status / 100 */
+	char			 ui_dir[1024];		/* found once */
+
+	/* api-auth.c */
+	uint64_t		 logins[3];	/* ok, failed, throttled */
+	struct api_auth_slot	 auth_slots[API_AUTH_SLOTS];
+
+	/* api-events.c */
+	struct api_events_clients events_clients;
+	size_t			 events_n;
+	struct event		*events_timer;
+	uint64_t		 events_seq;
+	unsigned		 events_ticks;
+	int64_t			 events_last_ts;	/* -1: not looked yet */
+	int64_t			 events_seen[API_EVENTS_SEEN_MAX]; /* at last_ts */
+	size_t			 events_nseen;
+};
 
 struct api_req {
 	struct daemon		*d;
@@ -64,7 +106,6 @@ void	api_auth_users(struct api_req *);
 int	api_auth_identify(struct api_req *);
 bool	api_auth_csrf_ok(struct api_req *, const char **why);
 bool	api_auth_origin_ok(struct api_req *, const char **why);
-extern uint64_t api_logins[3];	/* ok, failed, throttled */
 
 /* api-queue.c */
 void	api_queue_list(struct api_req *);
@@ -104,6 +145,7 @@ void	api_events_stream(struct api_req *);
 /* Tells every open stream that item changed (by: "daemon" or a user). */
 void	api_events_queue(struct daemon *, int64_t item, const char *state,
 	    const char *by);
-void	api_events_stop(void);
+/* Ends every open stream and the poll timer; before evhttp_free. */
+void	api_events_stop(struct daemon *);
 
 #endif

@@ -24,6 +24,7 @@ struct event_base;
 struct exec_job;
 TAILQ_HEAD(exec_jobs, exec_job);
 struct evhttp;
+struct api_state;
 struct httpc;
 
 /* Counters for /metrics; monotonic over the process lifetime. */
@@ -77,6 +78,7 @@ struct daemon {
 	struct account		*accounts;
 	size_t			 naccounts;
 	struct evhttp		*api;
+	struct api_state	*api_state;	/* api.h */
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	struct event		*exec_timer;
 	size_t			 exec_inflight;
