@@ -417,6 +417,9 @@ main(int argc, char **argv)
 		diags_print(&dg, stderr);
 		fprintf(stderr, "netiquetted: configuration invalid: %zu "
 		    "problem(s)\n", dg.n);
+		diags_free(&dg);
+		config_free(d->conf);
+		free(d->conf);
 		return 1;
 	}
 	diags_free(&dg);
@@ -430,16 +433,25 @@ main(int argc, char **argv)
 	d->policy = d->conf->policy;
 	if ((d->rs = daemon_build_rules(d->conf)) == NULL) {
 		fprintf(stderr, "netiquetted: rule set invalid\n");
+		config_free(d->conf);
+		free(d->conf);
 		return 1;
 	}
 	if (check_only) {
-		if (daemon_setup_accounts(d) == -1)
-			return 1;
-		config_print(stdout, d->conf);
-		printf("configuration OK: %zu account(s), rule set %.12s "
-		    "(%zu rules, %zu examples)\n", d->conf->naccounts,
-		    rs_hash(d->rs), rs_rule_count(d->rs), rs_example_count(d->rs));
-		return 0;
+		int ok = daemon_setup_accounts(d) == 0;
+
+		if (ok) {
+			config_print(stdout, d->conf);
+			printf("configuration OK: %zu account(s), rule set %.12s "
+			    "(%zu rules, %zu examples)\n", d->conf->naccounts,
+			    rs_hash(d->rs), rs_rule_count(d->rs),
+			    rs_example_count(d->rs));
+		}
+		rs_free(d->rs);
+		daemon_free_accounts(d);
+		config_free(d->conf);
+		free(d->conf);
+		return ok ? 0 : 1;
 	}
 	if (mkdir(d->conf->state_dir, 0700) == -1 && errno != EEXIST)
 		fatal("state directory %s", d->conf->state_dir);
