@@ -33,7 +33,6 @@
 
 #define EXEC_BATCH		64	/* rows fetched per round */
 #define EXEC_MAX_INFLIGHT	32
-#define EXEC_TIMEOUT_MS		15000
 
 struct exec_job {
 	struct daemon	*d;
@@ -514,11 +513,11 @@ executor_round(struct daemon *d)
 
 			submitted = httpc_submit_mail(d->http, cn->smtp_url,
 			    cn->mail_from, rcpts, nr, j->mail, j->maillen,
-			    EXEC_TIMEOUT_MS, exec_done_cb, j);
+			    d->conf->request_timeout * 1000L, exec_done_cb, j);
 			notify_addresses_free(rcpts, nr);
 		} else
 			submitted = httpc_submit(d->http, &j->req,
-			    EXEC_TIMEOUT_MS, exec_done_cb, j);
+			    d->conf->request_timeout * 1000L, exec_done_cb, j);
 		if (submitted == -1) {
 			/* answered at once as a transport error: retried */
 			struct http_response none;

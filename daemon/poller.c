@@ -21,7 +21,6 @@
 #include "netiquetted.h"
 #include "xmalloc.h"
 
-#define POLL_TIMEOUT_MS		20000
 #define POLL_BACKOFF_MAX	300
 
 static void	poller_schedule(struct account *, long seconds);
@@ -153,7 +152,8 @@ poller_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	free(cursor);
 	d->m.polls++;
-	if (httpc_submit(d->http, &req, POLL_TIMEOUT_MS, poller_done_cb, a) == -1) {
+	if (httpc_submit(d->http, &req, d->conf->request_timeout * 1000L,
+	    poller_done_cb, a) == -1) {
 		log_warnx("account %s: cannot start poll request", a->conf->name);
 		poller_schedule(a, 5);
 	} else

@@ -147,6 +147,11 @@ static const struct cfg_key cfg_keys[] = {
 	  NULL, G(backoff_max),
 	  "Longest wait between two retries; not less than backoff-base.  "
 	  "A platform's Retry-After is honoured even when longer." },
+	{ CS_GLOBAL, "request-timeout", CT_DURATION, 0, "20s", NULL, 1, 600,
+	  NULL, G(request_timeout),
+	  "How long one request to a platform (a poll, an action, a "
+	  "notification) may take before it counts as failed and is retried "
+	  "with backoff." },
 
 	/* [account NAME] */
 	{ CS_ACCOUNT, "platform", CT_ENUM, CF_REQUIRED | CF_ENUMSTR, NULL,

@@ -79,6 +79,7 @@ struct config {
 	int			 max_tries;
 	long			 backoff_base;	/* seconds */
 	long			 backoff_max;	/* seconds */
+	long			 request_timeout; /* seconds */
 	struct policy		 policy;	/* [policy] and [offenders] */
 	struct config_notify	 notify;
 	struct config_account	*accounts;

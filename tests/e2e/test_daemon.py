@@ -310,10 +310,34 @@ def test_reload_under_load_loses_nothing():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def test_timeouts_keep_running_and_catch_up():
+    """A platform slower than request-timeout: polls and actions time out,
+    the daemon backs off, and once the platform is fast again it catches
+    up, every action exactly once."""
+    fake = Fake(seed=DEMO)
+    fake.faults(slow_ms=2500, rate_limit=10**7)
+    d = Daemon(fake, mode="auto", extra="request-timeout = 1s\n").start()
+    try:
+        n = expected_mentions(fake)
+        wait_for("timeouts", lambda: d.metrics().get("netiquetted_poll_errors_total", 0) >= 2, 60)
+        check(d.items_new() == 0, "items arrived through a timed-out poll")
+        check("Timeout was reached" in d.read_log() or "timed out" in d.read_log().lower(),
+              "no timeout in the log")
+        fake.faults(slow_ms=0)
+        wait_for("catch-up after the platform recovered", lambda: caught_up(d, n), 180, 0.5)
+        check(d.proc.poll() is None, "daemon died")
+        exactly_once(d, fake)
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     tests = [test_demo_thread_exactly_once, test_restart_resumes_from_cursor,
              test_faults_keep_running_and_catch_up, test_reload_keeps_old_rules_on_error,
              test_escalation_notifies_once, test_reload_under_load_loses_nothing,
+             test_timeouts_keep_running_and_catch_up,
              test_kill9_loses_nothing_repeats_nothing]
     run_tests([t for t in tests if not only or t.__name__ in only])
