@@ -8,7 +8,7 @@ set -euo pipefail
 job=${1:-build}
 pkgs=(build-essential cmake pkg-config libpcre2-dev libutf8proc-dev libjansson-dev
       libevent-dev libcurl4-openssl-dev libsqlite3-dev libsodium-dev libsystemd-dev
-      python3 sqlite3)
+      python3 sqlite3 curl)
 case "$job" in
 build) ;;
 demo) ;;
