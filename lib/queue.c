@@ -78,48 +78,129 @@ queue_int(struct store *st, sqlite3_stmt *s, int64_t *v, struct store_err *e)
 	return 0;
 }
 
-#define QUEUE_WHERE \
-    " FROM queue q JOIN items i ON i.id = q.item" \
-    " WHERE (?1 IS NULL OR q.state = ?1) AND (?2 IS NULL OR i.platform = ?2)" \
-    " AND (?3 IS NULL OR i.account = ?3) AND (?4 IS NULL OR q.assignee = ?4)" \
-    " AND (?5 IS NULL OR q.updated_at >= ?5 OR q.created_at >= ?5)" \
-    " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM verdicts v, json_each(v.categories) c" \
-    "   WHERE v.item = i.id AND c.key = ?6 AND v.id = (SELECT max(id) FROM" \
-    "   verdicts WHERE item = i.id)))"
-static const char sql_find[] =
-    "SELECT q.item" QUEUE_WHERE " ORDER BY q.created_at, q.item LIMIT ?7 OFFSET ?8";
-static const char sql_find_count[] = "SELECT count(*)" QUEUE_WHERE;
+/*
+ * queue_find's SQL is built from only the filters given, so that SQLite
+ * can use queue_state_created (migration 4) for the common "one state,
+ * oldest first" page instead of scanning and sorting the whole queue, and
+ * count with an index-only scan.  Every value is bound, never pasted in.
+ * The text of each filter combination is made once and kept for the life
+ * of the process: store_stmt() caches prepared statements by the address
+ * of their SQL text, so one address per combination.
+ */
+enum {
+	QF_STATE	= 1 << 0,
+	QF_PLATFORM	= 1 << 1,
+	QF_ACCOUNT	= 1 << 2,
+	QF_ASSIGNEE	= 1 << 3,
+	QF_SINCE	= 1 << 4,
+	QF_CATEGORY	= 1 << 5,
+	QF_ALL		= (1 << 6) - 1,
+	QF_ITEMS	= QF_PLATFORM | QF_ACCOUNT	/* filters on items */
+};
+
+static const char *const queue_find_conds[] = {
+	"q.state = ?1",
+	"i.platform = ?2",
+	"i.account = ?3",
+	"q.assignee = ?4",
+	"(q.updated_at >= ?5 OR q.created_at >= ?5)",
+	"EXISTS (SELECT 1 FROM verdicts v, json_each(v.categories) c"
+	" WHERE v.item = q.item AND c.key = ?6 AND v.id = (SELECT max(id) FROM"
+	" verdicts WHERE item = q.item))",
+};
+
+static unsigned
+queue_filter_mask(const struct queue_filter *f)
+{
+	unsigned m = 0;
+
+	if (f->state >= 0 && store_queue_state_name(f->state) != NULL)
+		m |= QF_STATE;
+	if (f->platform != NULL)
+		m |= QF_PLATFORM;
+	if (f->account != NULL)
+		m |= QF_ACCOUNT;
+	if (f->assignee != NULL)
+		m |= QF_ASSIGNEE;
+	if (f->since > 0)
+		m |= QF_SINCE;
+	if (f->category != NULL)
+		m |= QF_CATEGORY;
+	return m;
+}
+
+/* The SELECT for mask m: the count (count) or the page. */
+static const char *
+queue_find_sql(unsigned m, bool count)
+{
+	static char	*sql[2][QF_ALL + 1];
+	char		 buf[1024];
+	size_t		 i, len;
+	bool		 first = true;
+
+	m &= QF_ALL;
+	if (sql[count][m] != NULL)
+		return sql[count][m];
+	/*
+	 * queue.item references items (id) with foreign keys on, so the
+	 * join only matters for the columns of items.
+	 */
+	len = (size_t)snprintf(buf, sizeof buf, "%s FROM queue q%s",
+	    count ? "SELECT count(*)" : "SELECT q.item",
+	    (m & QF_ITEMS) ? " JOIN items i ON i.id = q.item" : "");
+	for (i = 0; i < sizeof queue_find_conds / sizeof queue_find_conds[0];
+	    i++) {
+		if (!(m & (1u << i)))
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof buf - len, " %s %s",
+		    first ? "WHERE" : "AND", queue_find_conds[i]);
+		first = false;
+	}
+	if (!count)
+		len += (size_t)snprintf(buf + len, sizeof buf - len,
+		    " ORDER BY q.created_at, q.item LIMIT ?7 OFFSET ?8");
+	if (len >= sizeof buf)
+		abort();	/* cannot happen: the pieces are constants */
+	sql[count][m] = xstrdup(buf);
+	return sql[count][m];
+}
 
 static void
-queue_bind_filter(sqlite3_stmt *s, const struct queue_filter *f)
+queue_bind_filter(sqlite3_stmt *s, unsigned m, const struct queue_filter *f)
 {
 	const char *as = f->assignee;
 
 	if (as != NULL && strcmp(as, "-") == 0)
 		as = "";
-	queue_bind(s, 1, f->state >= 0 ? store_queue_state_name(f->state) : NULL);
-	queue_bind(s, 2, f->platform);
-	queue_bind(s, 3, f->account);
-	queue_bind(s, 4, as);
-	if (f->since > 0)
+	if (m & QF_STATE)
+		queue_bind(s, 1, store_queue_state_name(f->state));
+	if (m & QF_PLATFORM)
+		queue_bind(s, 2, f->platform);
+	if (m & QF_ACCOUNT)
+		queue_bind(s, 3, f->account);
+	if (m & QF_ASSIGNEE)
+		queue_bind(s, 4, as);
+	if (m & QF_SINCE)
 		sqlite3_bind_int64(s, 5, f->since);
-	queue_bind(s, 6, f->category);
+	if (m & QF_CATEGORY)
+		queue_bind(s, 6, f->category);
 }
 
 int
 queue_find(struct store *st, const struct queue_filter *f, int64_t **ids,
     size_t *n, int64_t *total, struct store_err *e)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt	*s;
+	unsigned	 m = queue_filter_mask(f);
 
-	if ((s = store_stmt(st, sql_find_count, e)) == NULL)
+	if ((s = store_stmt(st, queue_find_sql(m, true), e)) == NULL)
 		return -1;
-	queue_bind_filter(s, f);
+	queue_bind_filter(s, m, f);
 	if (queue_int(st, s, total, e) == -1)
 		return -1;
-	if ((s = store_stmt(st, sql_find, e)) == NULL)
+	if ((s = store_stmt(st, queue_find_sql(m, false), e)) == NULL)
 		return -1;
-	queue_bind_filter(s, f);
+	queue_bind_filter(s, m, f);
 	sqlite3_bind_int64(s, 7, f->limit ? (int64_t)f->limit : 50);
 	sqlite3_bind_int64(s, 8, (int64_t)f->offset);
 	return queue_ids(st, s, ids, n, e);
@@ -190,54 +271,107 @@ queue_str(const char *s)
 	return j;
 }
 
-static const char sql_notes_count[] =
-    "SELECT count(*) FROM queue_notes WHERE item = ?1";
+/*
+ * Everything ITEM_SUMMARY shows of one item in one statement: the item
+ * (without raw_json, which a summary never shows), its queue entry, its
+ * newest verdict (as store_verdict_get picks it) and how many notes it
+ * has.  The queue page asks for up to 200 of these per request.
+ */
+static const char sql_summary[] =
+    "SELECT i.platform, i.account, i.item_id, i.kind, i.author_id,"
+    " i.author_handle, i.author_name, i.text, i.permalink, i.parent_id,"
+    " i.created_at, i.fetched_at,"
+    " q.item IS NOT NULL, q.state, q.proposed, q.assignee, q.created_at,"
+    " q.updated_at,"
+    " v.id IS NOT NULL, v.severity, v.categories, v.matches,"
+    " (SELECT count(*) FROM queue_notes n WHERE n.item = i.id)"
+    " FROM items i LEFT JOIN queue q ON q.item = i.id"
+    " LEFT JOIN verdicts v ON v.id = (SELECT id FROM verdicts"
+    "  WHERE item = i.id ORDER BY created_at DESC, id DESC LIMIT 1)"
+    " WHERE i.id = ?1";
+
+static void
+queue_summary_verdict(json_t *o, const char *categories, const char *matches)
+{
+	json_t		*cats = json_array(), *rules = json_array(), *m, *x;
+	const char	*k;
+	size_t		 i;
+
+	if (categories != NULL && (m = json_loads(categories, 0, NULL)) != NULL) {
+		json_object_foreach(m, k, x)
+			json_array_append_new(cats, json_string(k));
+		json_decref(m);
+	}
+	if (matches != NULL && (m = json_loads(matches, 0, NULL)) != NULL) {
+		json_array_foreach(m, i, x) {
+			json_t	*r = json_object_get(x, "rule");
+			size_t	 j;
+			json_t	*y;
+			bool	 dup = false;
+
+			if (!json_is_string(r))
+				continue;
+			json_array_foreach(rules, j, y)
+				if (json_equal(y, r))
+					dup = true;
+			if (!dup)
+				json_array_append(rules, r);
+		}
+		json_decref(m);
+	}
+	json_object_set_new(o, "categories", cats);
+	json_object_set_new(o, "rules", rules);
+}
 
 json_t *
 queue_item_summary(struct store *st, int64_t item, struct store_err *e)
 {
-	struct store_item		 it;
-	struct store_queue_entry	 q;
-	struct store_verdict_row	 v;
-	sqlite3_stmt			*s;
-	json_t				*o, *cats, *rules, *m, *x;
-	int64_t				 notes = 0;
-	int				 rc, qrc;
-	size_t				 i;
-	const char			*k;
+	sqlite3_stmt	*s;
+	json_t		*o;
+	const char	*parent, *state;
+	int		 rc;
 
-	if ((rc = store_item_get(st, item, &it, e)) != 1) {
-		if (rc == 0)
-			store_err_set(e, "no item %lld", (long long)item);
+	if ((s = store_stmt(st, sql_summary, e)) == NULL)
 		return NULL;
-	}
-	if ((qrc = queue_entry_get(st, item, &q, e)) == -1) {
-		store_item_free(&it);
+	sqlite3_bind_int64(s, 1, item);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			store_err_set(e, "no item %lld", (long long)item);
+		else
+			queue_fail(st, e, "get item");
+		sqlite3_reset(s);
 		return NULL;
 	}
 	o = json_object();
 	json_object_set_new(o, "id", json_integer(item));
-	json_object_set_new(o, "platform", queue_str(it.platform));
-	json_object_set_new(o, "account", queue_str(it.account));
-	json_object_set_new(o, "item_id", queue_str(it.item_id));
-	json_object_set_new(o, "kind", json_string(store_kind_name(it.kind)));
-	json_object_set_new(o, "permalink", queue_str(it.permalink));
+	json_object_set_new(o, "platform", queue_str(col(s, 0)));
+	json_object_set_new(o, "account", queue_str(col(s, 1)));
+	json_object_set_new(o, "item_id", queue_str(col(s, 2)));
+	json_object_set_new(o, "kind", json_string(store_kind_name(
+	    strcmp(col(s, 3), "dm") == 0 ? STORE_KIND_DM : STORE_KIND_COMMENT)));
+	json_object_set_new(o, "permalink", queue_str(col(s, 8)));
 	json_object_set_new(o, "author", json_pack("{s:o, s:o, s:o}",
-	    "id", queue_str(it.author_id), "handle", queue_str(it.author_handle),
-	    "name", queue_str(it.author_name)));
-	json_object_set_new(o, "text", queue_str(it.text));
-	json_object_set_new(o, "created_at", json_integer(it.created_at));
-	json_object_set_new(o, "fetched_at", json_integer(it.fetched_at));
-	json_object_set_new(o, "parent_id", it.parent_id && it.parent_id[0] ?
-	    queue_str(it.parent_id) : json_null());
-	if (qrc == 1) {
-		json_object_set_new(o, "state",
-		    json_string(store_queue_state_name(q.state)));
-		json_object_set_new(o, "proposed", queue_actions_json(q.proposed));
-		json_object_set_new(o, "assignee", queue_str(q.assignee));
-		json_object_set_new(o, "queued_at", json_integer(q.created_at));
-		json_object_set_new(o, "updated_at", json_integer(q.updated_at));
-		free(q.assignee);
+	    "id", queue_str(col(s, 4)), "handle", queue_str(col(s, 5)),
+	    "name", queue_str(col(s, 6))));
+	json_object_set_new(o, "text", queue_str(col(s, 7)));
+	json_object_set_new(o, "created_at",
+	    json_integer(sqlite3_column_int64(s, 10)));
+	json_object_set_new(o, "fetched_at",
+	    json_integer(sqlite3_column_int64(s, 11)));
+	parent = (const char *)sqlite3_column_text(s, 9);
+	json_object_set_new(o, "parent_id", parent != NULL && parent[0] ?
+	    queue_str(parent) : json_null());
+	if (sqlite3_column_int(s, 12)) {
+		state = store_queue_state_name(
+		    store_queue_state_from_name(col(s, 13)));
+		json_object_set_new(o, "state", json_string(state));
+		json_object_set_new(o, "proposed", queue_actions_json(
+		    (unsigned)sqlite3_column_int64(s, 14)));
+		json_object_set_new(o, "assignee", queue_str(col(s, 15)));
+		json_object_set_new(o, "queued_at",
+		    json_integer(sqlite3_column_int64(s, 16)));
+		json_object_set_new(o, "updated_at",
+		    json_integer(sqlite3_column_int64(s, 17)));
 	} else {
 		json_object_set_new(o, "state", json_null());
 		json_object_set_new(o, "proposed", json_array());
@@ -245,51 +379,16 @@ queue_item_summary(struct store *st, int64_t item, struct store_err *e)
 		json_object_set_new(o, "queued_at", json_null());
 		json_object_set_new(o, "updated_at", json_null());
 	}
-	store_item_free(&it);
-
-	cats = json_array();
-	rules = json_array();
-	memset(&v, 0, sizeof v);
-	if ((rc = store_verdict_get(st, item, &v, e)) == -1) {
-		json_decref(o);
-		json_decref(cats);
-		json_decref(rules);
-		return NULL;
+	if (sqlite3_column_int(s, 18)) {
+		json_object_set_new(o, "severity",
+		    json_integer(sqlite3_column_int(s, 19)));
+		queue_summary_verdict(o, col(s, 20), col(s, 21));
+	} else {
+		json_object_set_new(o, "severity", json_integer(0));
+		queue_summary_verdict(o, NULL, NULL);
 	}
-	json_object_set_new(o, "severity", json_integer(rc == 1 ? v.severity : 0));
-	if (rc == 1) {
-		if ((m = json_loads(v.categories, 0, NULL)) != NULL) {
-			json_object_foreach(m, k, x)
-				json_array_append_new(cats, json_string(k));
-			json_decref(m);
-		}
-		if ((m = json_loads(v.matches, 0, NULL)) != NULL) {
-			json_array_foreach(m, i, x) {
-				json_t	*r = json_object_get(x, "rule");
-				size_t	 j;
-				json_t	*y;
-				bool	 dup = false;
-
-				if (!json_is_string(r))
-					continue;
-				json_array_foreach(rules, j, y)
-					if (json_equal(y, r))
-						dup = true;
-				if (!dup)
-					json_array_append(rules, r);
-			}
-			json_decref(m);
-		}
-		store_verdict_row_free(&v);
-	}
-	json_object_set_new(o, "categories", cats);
-	json_object_set_new(o, "rules", rules);
-	if ((s = store_stmt(st, sql_notes_count, e)) == NULL ||
-	    (sqlite3_bind_int64(s, 1, item), queue_int(st, s, &notes, e)) == -1) {
-		json_decref(o);
-		return NULL;
-	}
-	json_object_set_new(o, "notes", json_integer(notes));
+	json_object_set_new(o, "notes", json_integer(sqlite3_column_int64(s, 22)));
+	sqlite3_reset(s);
 	return o;
 }
 

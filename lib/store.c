@@ -21,6 +21,9 @@
 #include "store.h"
 #include "xmalloc.h"
 
+/* SQLite's page cache per connection (PRAGMA cache_size), in KiB */
+#define STORE_CACHE_KIB	"16384"
+
 struct store_cached {
 	const char	*sql;		/* key: the caller's static string */
 	sqlite3_stmt	*stmt;
@@ -211,6 +214,15 @@ static const char *const store_migrations[] = {
 	"  undone INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS queue_history_item ON queue_history (item, id);",
+
+	/*
+	 * 4: the editors' queue page (queue.c's queue_find): one state,
+	 * oldest queued first, and its count, straight off an index; item is
+	 * the rowid, so it is the last key of both.  queue_created serves
+	 * state=all in the same order.
+	 */
+	"CREATE INDEX IF NOT EXISTS queue_state_created ON queue (state, created_at);"
+	"CREATE INDEX IF NOT EXISTS queue_created ON queue (created_at);",
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -436,8 +448,15 @@ store_open_file(const char *path, struct store_err *e)
 		    sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	/*
+	 * SQLite's default page cache is 2 MB; the editors' queue pages and
+	 * their item summaries touch far more than that of a store with many
+	 * items, and every miss is a read(2).  STORE_CACHE_KIB keeps the
+	 * daemon's memory moderate (its target is < 64 MB resident).
+	 */
 	if (store_exec(st, "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;", e) == -1)
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA cache_size = -" STORE_CACHE_KIB ";", e) == -1)
 		goto fail;
 	if (store_migrate(st, e) == -1)
 		goto fail;
