@@ -14,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -647,6 +651,7 @@ done:
 int
 api_start(struct daemon *d)
 {
+	struct evhttp_bound_socket *bound;
 	char	*host, *colon;
 	long	 port;
 
@@ -672,10 +677,23 @@ api_start(struct daemon *d)
 		memmove(host, host + 1, strlen(host));
 		host[strcspn(host, "]")] = '\0';
 	}
-	if (evhttp_bind_socket(d->api, host, (unsigned short)port) != 0) {
+	if ((bound = evhttp_bind_socket_with_handle(d->api, host,
+	    (unsigned short)port)) == NULL) {
 		log_warn("bind %s", d->conf->listen);
 		free(host);
 		return -1;
+	}
+	/*
+	 * Accepted sockets inherit TCP_NODELAY from the listener on Linux.
+	 * Without it a reply larger than one segment waits for the client's
+	 * delayed ACK: 40 ms on every queue page of more than ~25 items.
+	 */
+	{
+		int one = 1;
+
+		if (setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP,
+		    TCP_NODELAY, &one, sizeof one) == -1)
+			log_warn("TCP_NODELAY on %s", d->conf->listen);
 	}
 	free(host);
 	log_info("web UI from %s", api_ui_path(d));
