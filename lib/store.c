@@ -221,8 +221,8 @@ static const char *const store_migrations[] = {
 	 * the rowid, so it is the last key of both.  queue_created serves
 	 * state=all in the same order.
 	 */
-	"CREATE INDEX IF NOT EXISTS queue_state_created ON queue (state, created_at);"
-	"CREATE INDEX IF NOT EXISTS queue_created ON queue (created_at);",
+	("CREATE INDEX IF NOT EXISTS queue_state_created ON queue (state, created_at);"
+	 "CREATE INDEX IF NOT EXISTS queue_created ON queue (created_at);"),
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
