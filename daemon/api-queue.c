@@ -7,13 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <event2/http.h>
 #include <jansson.h>
 
 #include "api.h"
 #include "category.h"
 #include "log.h"
 #include "queue.h"
+#include "xmalloc.h"
 
 #define BULK_MAX	200
 
@@ -47,6 +50,67 @@ api_queue_allowed(const struct api_req *r, const char *state, bool has_history)
 	return a;
 }
 
+static int64_t
+queue_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Editors poll the same page: a page is built once per role and request
+ * URI and served from here for up to API_QCACHE_MS, or until an editor's
+ * POST changes anything.  Items the daemon queues meanwhile appear at the
+ * next build, at most a second late (the event stream announces them).
+ */
+static struct api_qcache *
+queue_cache_find(struct api_req *r, const char *key)
+{
+	struct api_state	*st = r->d->api_state;
+	int64_t			 now = queue_now_ms();
+	size_t			 i;
+
+	for (i = 0; i < API_QCACHE; i++) {
+		struct api_qcache *c = &st->qcache[i];
+
+		if (c->body != NULL && strcmp(c->key, key) == 0 &&
+		    c->writes == st->writes && now - c->at_ms < API_QCACHE_MS)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+queue_cache_put(struct api_req *r, const char *key, json_t *reply)
+{
+	struct api_state	*st = r->d->api_state;
+	struct api_qcache	*c = &st->qcache[st->qcache_next++ % API_QCACHE];
+	char			*body;
+
+	if ((body = json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL)
+		return;
+	free(c->body);
+	snprintf(c->key, sizeof c->key, "%s", key);
+	xasprintf(&c->body, "%s\n", body);
+	free(body);
+	c->len = strlen(c->body);
+	c->writes = st->writes;
+	c->at_ms = queue_now_ms();
+}
+
+void
+api_queue_cache_free(struct api_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < API_QCACHE; i++) {
+		free(st->qcache[i].body);
+		st->qcache[i].body = NULL;
+	}
+}
+
 void
 api_queue_list(struct api_req *r)
 {
@@ -57,6 +121,16 @@ api_queue_list(struct api_req *r)
 	size_t			 n, i;
 	json_t			*a, *o;
 
+	char			 key[600];
+	struct api_qcache	*c;
+	json_t			*reply;
+
+	snprintf(key, sizeof key, "%s|%s", users_role_name(r->session.user.role),
+	    evhttp_request_get_uri(r->req));
+	if ((c = queue_cache_find(r, key)) != NULL) {
+		api_json_text(r, 200, c->body, c->len);
+		return;
+	}
 	memset(&f, 0, sizeof f);
 	s = api_query(r, "state");
 	if (s == NULL || *s == '\0')
@@ -93,9 +167,11 @@ api_queue_list(struct api_req *r)
 		if ((o = api_items_summary(r, ids[i])) != NULL)
 			json_array_append_new(a, o);
 	free(ids);
-	api_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", a,
+	reply = json_pack("{s:o, s:I, s:I, s:I}", "items", a,
 	    "total", (json_int_t)total, "limit", (json_int_t)limit,
-	    "offset", (json_int_t)offset));
+	    "offset", (json_int_t)offset);
+	queue_cache_put(r, key, reply);
+	api_json(r, 200, reply);
 }
 
 void

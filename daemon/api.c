@@ -183,6 +183,17 @@ api_json(struct api_req *r, int status, json_t *obj)
 	json_decref(obj);
 }
 
+void
+api_json_text(struct api_req *r, int status, const char *body, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	api_headers(r->req, "application/json; charset=utf-8", false);
+	evbuffer_add(b, body, len);
+	api_send(r->d, r->req, status, b);
+	evbuffer_free(b);
+}
+
 const char *
 api_actor(const struct api_req *r)
 {
@@ -632,6 +643,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		}
 	}
 	if (cmd == EVHTTP_REQ_POST) {
+		/* whatever a POST changes, no cached queue page shows it */
+		d->api_state->writes++;
 		if (!api_auth_origin_ok(&r, &why) ||
 		    ((rt->flags & API_F_LOGIN) == 0 && !r.bearer &&
 		    !api_auth_csrf_ok(&r, &why))) {
@@ -708,6 +721,8 @@ api_stop(struct daemon *d)
 		evhttp_free(d->api);
 		d->api = NULL;
 	}
+	if (d->api_state != NULL)
+		api_queue_cache_free(d->api_state);
 	free(d->api_state);
 	d->api_state = NULL;
 }

@@ -46,6 +46,9 @@ TAILQ_HEAD(api_events_clients, api_events_client);
  * What the API keeps between requests, as d->api_state: allocated by
  * api_start, freed by api_stop.  Each file touches only its own part.
  */
+#define API_QCACHE		8
+#define API_QCACHE_MS		1000	/* how stale a shared page may be */
+
 struct api_state {
 	/* api.c */
 	uint64_t		 status_count[6];	/* by status / 100 */
@@ -54,6 +57,17 @@ struct api_state {
 	/* api-auth.c */
 	uint64_t		 logins[3];	/* ok, failed, throttled */
 	struct api_auth_slot	 auth_slots[API_AUTH_SLOTS];
+
+	/* api-queue.c: queue pages shared by the editors who poll them */
+	struct api_qcache {
+		char		 key[600];	/* role and request URI */
+		char		*body;		/* the JSON reply */
+		size_t		 len;
+		uint64_t	 writes;	/* api writes when made */
+		int64_t		 at_ms;
+	}			 qcache[API_QCACHE];
+	unsigned		 qcache_next;
+	uint64_t		 writes;	/* POSTs handled: invalidates */
 
 	/* api-events.c */
 	struct api_events_clients events_clients;
@@ -87,6 +101,10 @@ void		 api_headers(struct evhttp_request *, const char *type,
 const char	*api_actor(const struct api_req *);
 /* Sends obj (reference stolen) as JSON with status. */
 void		 api_json(struct api_req *, int status, json_t *obj);
+void		 api_queue_cache_free(struct api_state *);
+/* Sends an already encoded JSON reply, with the same headers. */
+void		 api_json_text(struct api_req *, int status, const char *body,
+		    size_t len);
 void		 api_error(struct api_req *, int status, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* Query parameter or NULL. */
