@@ -51,6 +51,19 @@ test('keyboard-only workflow through ten items', async () => {
 	await kb.press('Escape');
 	await page.waitForSelector('#help:not([open])', { state: 'hidden' });
 
+	// A refresh that was already on its way when a decision was sent can
+	// redraw the list once more; keys pressed during that redraw land on
+	// a moving cursor.  Wait until the rows stop changing.
+	const settle = async () => {
+		let prev = null;
+		for (let i = 0; i < 40; i++) {
+			const now = await page.$$eval('#queue-rows tr[data-id]',
+				rs => rs.map(r => r.dataset.id + (r.classList.contains('current') ? '*' : '')).join(','));
+			if (now === prev) return;
+			prev = now;
+			await page.waitForTimeout(250);
+		}
+	};
 	const ids = (await anna.queue()).items.map(i => i.id);
 	const expect = {};
 	const decide = async (key, state) => {
@@ -63,6 +76,7 @@ test('keyboard-only workflow through ten items', async () => {
 		// row leaving the queue is the condition, the announcement is
 		// checked where nothing else is announced (see below)
 		await page.waitForFunction(id => !document.querySelector('#queue-rows tr[data-id="' + id + '"]'), id);
+		await settle();
 		expect[id] = state;
 		return id;
 	};
@@ -89,6 +103,7 @@ test('keyboard-only workflow through ten items', async () => {
 	delete expect[ids[3]];
 	assert.equal((await anna.get('/api/items/' + ids[3])).state, 'open');
 	await page.waitForFunction(id => document.querySelector('#queue-rows tr.current')?.dataset.id === String(id), ids[3]);
+	await settle();
 	await decide('e', 'escalated');                // item 4
 	// back to the top: k until the first item
 	for (let i = 0; i < 5; i++) await kb.press('k');
