@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "evidence.h"
 #include "officehours.h"
 
 static const char *oh_days[7] = {
@@ -66,28 +67,14 @@ oh_weekday(long days)
 	return (int)(w < 0 ? w + 7 : w);
 }
 
-/* The last Sunday of month m in year y, as days since the epoch. */
-static long
-oh_last_sunday(long y, unsigned m)
-{
-	long last;
-
-	last = (m == 12 ? oh_days_from_civil(y + 1, 1, 1) :
-	    oh_days_from_civil(y, m + 1, 1)) - 1;
-	return last - oh_weekday(last);
-}
-
+/*
+ * German time has one implementation, evidence.c's (with the rules before
+ * 1996 as well): office hours and evidence timestamps must never disagree.
+ */
 int
 officehours_berlin_offset(time_t t)
 {
-	long long	start, end;
-	long		y;
-	unsigned	m, d;
-
-	oh_civil_from_days(oh_floordiv((long long)t, 86400), &y, &m, &d);
-	start = (long long)oh_last_sunday(y, 3) * 86400 + 3600;
-	end = (long long)oh_last_sunday(y, 10) * 86400 + 3600;
-	return ((long long)t >= start && (long long)t < end) ? 7200 : 3600;
+	return evidence_berlin_offset((int64_t)t);
 }
 
 void
