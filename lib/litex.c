@@ -534,6 +534,27 @@ lx_class_add(struct lx_parse *p, struct lx_node *n, int32_t cp, bool *exp,
 	}
 }
 
+/*
+ * Skips what may open a class before its first member, as PCRE2's
+ * parse_regex does: \E, \Q\E and one '^' in any order.  A ']' right after
+ * them is still the first member, so a literal.  i is just past the '['.
+ */
+static size_t
+lx_class_open(const char *s, size_t len, size_t i, bool *neg)
+{
+	for (;;) {
+		if (i + 1 < len && s[i] == '\\' && s[i + 1] == 'E')
+			i += 2;
+		else if (i + 3 < len && strncmp(s + i, "\\Q\\E", 4) == 0)
+			i += 4;
+		else if (!*neg && i < len && s[i] == '^') {
+			*neg = true;
+			i++;
+		} else
+			return i;
+	}
+}
+
 /* Reads one class member: a character (*cp >= 0) or a set (*cp < 0). */
 static void
 lx_class_member(struct lx_parse *p, struct lx_node *n, int32_t *cp,
@@ -588,10 +609,7 @@ lx_class(struct lx_parse *p)
 	x = lx_new(p, LX_CLASS);
 	n = &p->n[x];
 	p->i++;
-	if (p->i < p->len && p->s[p->i] == '^') {
-		neg = true;
-		p->i++;
-	}
+	p->i = lx_class_open(p->s, p->len, p->i, &neg);
 	for (;;) {
 		if (p->i >= p->len) {
 			lx_fail(p, "missing terminating ] for character class");
@@ -1803,9 +1821,9 @@ lx_fold_class(const char *s, size_t len, size_t i, unsigned folds,
 	bool	 first = true;
 	int32_t	 cp, f[8];
 	size_t	 nf;
+	bool	 neg = false;
 
-	if (j < len && s[j] == '^')
-		j++;
+	j = lx_class_open(s, len, j, &neg);
 	lx_put(b, s + i, j - i);
 	while (j < len) {
 		if (s[j] == ']' && !first) {

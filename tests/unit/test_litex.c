@@ -111,6 +111,11 @@ test_extract(void)
 	CHECK_STR(lits("(?#comment)abc", false), "abc");
 	CHECK_STR(lits("[[:alpha:]]]x", false), "]x");
 	CHECK_STR(lits("[]a]bc", false), "]bc,abc");
+	/* \E, \Q\E and '^' may open a class; a ']' after them is a member */
+	CHECK_STR(lits("\n[\\E]E]", false), "\nE,\n]");
+	CHECK_STR(lits("[\\Q\\E^]]ab", false), "ab");
+	CHECK_STR(lits("[^\\E]x]yz", false), "yz");
+	CHECK_STR(lits("[\\E]x]yz", false), "]yz,xyz");
 	CHECK_STR(lits("\\p{Lu}xyz", false), "xyz");
 	/* repeats */
 	CHECK_STR(lits("a{3}", false), "aaa");
