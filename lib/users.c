@@ -3,7 +3,13 @@
  * users, sessions and tokens tables.  Owns password hashing (argon2id via
  * libsodium) and the random secrets; does not own HTTP, cookies or login
  * throttling (daemon/api-auth.c).
+ *
+ * users_pw_hash() and users_pw_check() touch neither the store nor any
+ * other state, so the daemon can run them on a worker thread: an argon2id
+ * hash takes tens of milliseconds and 64 MiB, far too long for the event
+ * loop.  The store functions around them stay on the caller's thread.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,8 +88,10 @@ users_bind(sqlite3_stmt *s, int i, const char *v)
 	sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 }
 
-static int
-users_hash_password(const char *password, char out[crypto_pwhash_STRBYTES],
+_Static_assert(USERS_HASH_LEN == crypto_pwhash_STRBYTES, "USERS_HASH_LEN");
+
+int
+users_pw_hash(const char *password, char out[USERS_HASH_LEN],
     struct store_err *e)
 {
 	size_t n = strlen(password);
@@ -138,6 +146,8 @@ static const char sql_user_role[] = "UPDATE users SET role = ?2 WHERE name = ?1"
 #define USER_COLUMNS "id, name, role, created_at, last_login, disabled"
 static const char sql_user_get[] =
     "SELECT " USER_COLUMNS ", pwhash FROM users WHERE name = ?1";
+static const char sql_user_disabled[] =
+    "UPDATE users SET disabled = ?2 WHERE name = ?1";
 static const char sql_user_login[] =
     "UPDATE users SET last_login = ?2 WHERE id = ?1";
 static const char sql_user_list[] =
@@ -158,11 +168,11 @@ users_row(sqlite3_stmt *s, struct users_user *u)
 	u->disabled = sqlite3_column_int(s, 5) != 0;
 }
 
-int
-users_add(struct store *st, const char *name, enum users_role role,
-    const char *password, int64_t now, struct store_err *e)
+/* The checks of a new user that need no hash: 0, or -1 with e set. */
+static int
+users_add_check(struct store *st, const char *name, enum users_role role,
+    struct store_err *e)
 {
-	char		 hash[crypto_pwhash_STRBYTES];
 	sqlite3_stmt	*s;
 	int		 rc;
 
@@ -184,17 +194,46 @@ users_add(struct store *st, const char *name, enum users_role role,
 		store_err_set(e, "user %s exists already", name);
 		return -1;
 	}
-	if (users_hash_password(password, hash, e) == -1)
+	if (rc != SQLITE_DONE)
+		return users_fail(st, e, "user lookup");
+	return 0;
+}
+
+int
+users_add_hash(struct store *st, const char *name, enum users_role role,
+    const char *hash, int64_t now, struct store_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (users_add_check(st, name, role, e) == -1)
 		return -1;
+	if (strncmp(hash, "$argon2id$", 10) != 0) {
+		store_err_set(e, "not an argon2id hash");
+		return -1;
+	}
 	if ((s = store_stmt(st, sql_user_add, e)) == NULL)
 		return -1;
 	users_bind(s, 1, name);
 	users_bind(s, 2, users_role_name(role));
 	users_bind(s, 3, hash);
 	sqlite3_bind_int64(s, 4, now);
-	rc = users_step_done(st, s, e, "add user");
+	return users_step_done(st, s, e, "add user") == -1 ? -1 : 1;
+}
+
+int
+users_add(struct store *st, const char *name, enum users_role role,
+    const char *password, int64_t now, struct store_err *e)
+{
+	char	hash[USERS_HASH_LEN];
+	int	rc;
+
+	/* refuse a bad name before spending a hash on it */
+	if (users_add_check(st, name, role, e) == -1 ||
+	    users_pw_hash(password, hash, e) == -1)
+		return -1;
+	rc = users_add_hash(st, name, role, hash, now, e);
 	sodium_memzero(hash, sizeof hash);
-	return rc == -1 ? -1 : 1;
+	return rc;
 }
 
 static int
@@ -217,15 +256,26 @@ users_update(struct store *st, const char *sql, const char *name,
 }
 
 int
+users_set_hash(struct store *st, const char *name, const char *hash,
+    struct store_err *e)
+{
+	if (strncmp(hash, "$argon2id$", 10) != 0) {
+		store_err_set(e, "not an argon2id hash");
+		return -1;
+	}
+	return users_update(st, sql_user_pw, name, hash, e);
+}
+
+int
 users_set_password(struct store *st, const char *name, const char *password,
     struct store_err *e)
 {
-	char	hash[crypto_pwhash_STRBYTES];
+	char	hash[USERS_HASH_LEN];
 	int	rc;
 
-	if (users_hash_password(password, hash, e) == -1)
+	if (users_pw_hash(password, hash, e) == -1)
 		return -1;
-	rc = users_update(st, sql_user_pw, name, hash, e);
+	rc = users_set_hash(st, name, hash, e);
 	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
@@ -241,22 +291,34 @@ users_set_role(struct store *st, const char *name, enum users_role role,
 	return users_update(st, sql_user_role, name, users_role_name(role), e);
 }
 
-/* 1 found (u and, when pw is not NULL, an owned *pw), 0, -1. */
-static int
-users_lookup(struct store *st, const char *name, struct users_user *u,
-    char **pw, struct store_err *e)
+int
+users_set_disabled(struct store *st, const char *name, bool disabled,
+    struct store_err *e)
+{
+	return users_update(st, sql_user_disabled, name, disabled ? "1" : "0",
+	    e);
+}
+
+int
+users_credentials(struct store *st, const char *name, struct users_user *u,
+    char hash[USERS_HASH_LEN], struct store_err *e)
 {
 	sqlite3_stmt	*s;
+	const char	*h;
 	int		 rc;
 
+	hash[0] = '\0';
+	memset(u, 0, sizeof *u);
+	if (!users_name_valid(name))
+		return 0;
 	if ((s = store_stmt(st, sql_user_get, e)) == NULL)
 		return -1;
 	users_bind(s, 1, name);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		users_row(s, u);
-		if (pw != NULL)
-			*pw = xstrdup((const char *)sqlite3_column_text(s, 6));
+		h = (const char *)sqlite3_column_text(s, 6);
+		snprintf(hash, USERS_HASH_LEN, "%s", h ? h : "");
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
@@ -270,64 +332,66 @@ int
 users_get(struct store *st, const char *name, struct users_user *u,
     struct store_err *e)
 {
-	return users_lookup(st, name, u, NULL, e);
+	char	hash[USERS_HASH_LEN];
+	int	rc;
+
+	rc = users_credentials(st, name, u, hash, e);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
 }
 
 /*
  * A hash to verify against when the user is unknown, so that an unknown
- * name and a wrong password take the same time.
+ * name and a wrong password take the same time.  Made once, by whichever
+ * thread needs it first.
  */
-static const char *
-users_dummy_hash(void)
-{
-	static char	hash[crypto_pwhash_STRBYTES];
-	char		pw[USERS_SECRET_LEN];
+static char		users_dummy[USERS_HASH_LEN];
+static pthread_once_t	users_dummy_once = PTHREAD_ONCE_INIT;
 
-	if (hash[0] == '\0') {
-		users_random_secret("", pw);
-		if (crypto_pwhash_str_alg(hash, pw, strlen(pw),
-		    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		    crypto_pwhash_MEMLIMIT_INTERACTIVE,
-		    crypto_pwhash_ALG_ARGON2ID13) != 0)
-			hash[0] = '\0';
-	}
-	return hash;
+static void
+users_dummy_make(void)
+{
+	char pw[USERS_SECRET_LEN];
+
+	users_random_secret("", pw);
+	if (crypto_pwhash_str_alg(users_dummy, pw, strlen(pw),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE,
+	    crypto_pwhash_ALG_ARGON2ID13) != 0)
+		users_dummy[0] = '\0';
+	sodium_memzero(pw, sizeof pw);
 }
 
 int
-users_verify(struct store *st, const char *name, const char *password,
-    int64_t now, struct users_user *u, struct store_err *e)
+users_pw_check(const char *hash, const char *password, bool *rehash)
 {
-	char		*pw = NULL;
-	sqlite3_stmt	*s;
-	int		 rc;
-	bool		 ok;
+	size_t n = strlen(password);
 
-	if (sodium_init() < 0) {
-		store_err_set(e, "libsodium failed to initialize");
-		return -1;
-	}
-	if (strlen(password) > USERS_PASSWORD_MAX)
-		return 0;
-	rc = users_name_valid(name) ? users_lookup(st, name, u, &pw, e) : 0;
-	if (rc == -1)
-		return -1;
-	if (rc == 0 || pw == NULL || pw[0] == '\0') {
-		if (crypto_pwhash_str_verify(users_dummy_hash(), password,
-		    strlen(password)) == 0)
+	*rehash = false;
+	if (sodium_init() < 0)
+		abort();	/* no libsodium: nothing is safe */
+	if (hash == NULL || hash[0] == '\0' || n > USERS_PASSWORD_MAX) {
+		pthread_once(&users_dummy_once, users_dummy_make);
+		if (users_dummy[0] != '\0' && crypto_pwhash_str_verify(
+		    users_dummy, password, n > USERS_PASSWORD_MAX ?
+		    USERS_PASSWORD_MAX : n) == 0)
 			abort();	/* a random password cannot match */
-		free(pw);
 		return 0;
 	}
-	ok = crypto_pwhash_str_verify(pw, password, strlen(password)) == 0 &&
-	    !u->disabled;
-	if (ok && crypto_pwhash_str_needs_rehash(pw,
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		(void)users_set_password(st, name, password, NULL);
-	free(pw);
-	if (!ok)
+	if (crypto_pwhash_str_verify(hash, password, n) != 0)
 		return 0;
+	*rehash = crypto_pwhash_str_needs_rehash(hash,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+	return 1;
+}
+
+int
+users_logged_in(struct store *st, struct users_user *u, int64_t now,
+    struct store_err *e)
+{
+	sqlite3_stmt *s;
+
 	if ((s = store_stmt(st, sql_user_login, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, u->id);
@@ -335,7 +399,27 @@ users_verify(struct store *st, const char *name, const char *password,
 	if (users_step_done(st, s, e, "last login") == -1)
 		return -1;
 	u->last_login = now;
-	return 1;
+	return 0;
+}
+
+int
+users_verify(struct store *st, const char *name, const char *password,
+    int64_t now, struct users_user *u, struct store_err *e)
+{
+	char	hash[USERS_HASH_LEN];
+	int	rc;
+	bool	rehash, ok;
+
+	if ((rc = users_credentials(st, name, u, hash, e)) == -1)
+		return -1;
+	ok = users_pw_check(rc == 1 ? hash : NULL, password, &rehash) == 1 &&
+	    !u->disabled;
+	sodium_memzero(hash, sizeof hash);
+	if (!ok)
+		return 0;
+	if (rehash)
+		(void)users_set_password(st, name, password, NULL);
+	return users_logged_in(st, u, now, e) == -1 ? -1 : 1;
 }
 
 int
@@ -379,6 +463,8 @@ static const char sql_session_get[] =
 static const char sql_session_seen[] =
     "UPDATE sessions SET last_seen = ?2 WHERE hash = ?1";
 static const char sql_session_del[] = "DELETE FROM sessions WHERE hash = ?1";
+static const char sql_session_del_user[] =
+    "DELETE FROM sessions WHERE user = ?1";
 static const char sql_session_purge[] =
     "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen + ?2 <= ?1";
 
@@ -474,6 +560,17 @@ users_session_end(struct store *st, const char *token, struct store_err *e)
 		return -1;
 	users_bind(q, 1, h);
 	return users_step_done(st, q, e, "end session");
+}
+
+int
+users_session_end_user(struct store *st, int64_t id, struct store_err *e)
+{
+	sqlite3_stmt *q;
+
+	if ((q = store_stmt(st, sql_session_del_user, e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	return users_step_done(st, q, e, "end sessions");
 }
 
 int

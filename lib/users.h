@@ -35,6 +35,7 @@ int		 users_role_from_name(const char *);	/* -1 when unknown */
 #define USERS_SESSION_MAX	(12 * 3600)
 #define USERS_SECRET_LEN	48	/* buffer for a session id, CSRF token
 					   or API token, with the NUL */
+#define USERS_HASH_LEN		128	/* crypto_pwhash_STRBYTES */
 
 struct users_user {
 	int64_t		 id;
@@ -57,6 +58,38 @@ int	users_add(struct store *, const char *name, enum users_role,
 int	users_set_password(struct store *, const char *name,
 	    const char *password, struct store_err *);
 int	users_set_role(struct store *, const char *name, enum users_role,
+	    struct store_err *);
+/* A disabled user cannot log in; its sessions and tokens stop working. */
+int	users_set_disabled(struct store *, const char *name, bool disabled,
+	    struct store_err *);
+
+/*
+ * The same in two halves, for a caller that hashes on another thread:
+ * users_pw_hash() and users_pw_check() use no store and no shared state
+ * (thread-safe); the store functions stay on the store's thread.
+ *
+ * users_pw_hash: an argon2id hash of password at INTERACTIVE limits; 0, or
+ * -1 when the password is too short or too long.
+ * users_pw_check: 1 when password matches hash, 0 when not; a NULL or
+ * empty hash (unknown user) costs the same and never matches.  *rehash
+ * tells that a matching hash's limits are below today's.
+ */
+int	users_pw_hash(const char *password, char out[USERS_HASH_LEN],
+	    struct store_err *);
+int	users_pw_check(const char *hash, const char *password, bool *rehash);
+/* users_add and users_set_password with a hash from users_pw_hash. */
+int	users_add_hash(struct store *, const char *name, enum users_role,
+	    const char *hash, int64_t now, struct store_err *);
+int	users_set_hash(struct store *, const char *name, const char *hash,
+	    struct store_err *);
+/*
+ * 1 when name is a user (u and its stored hash filled), 0 when the name
+ * is unknown or invalid, -1 error.  The caller wipes hash.
+ */
+int	users_credentials(struct store *, const char *name,
+	    struct users_user *u, char hash[USERS_HASH_LEN], struct store_err *);
+/* Records a successful login of u at now (last_login). */
+int	users_logged_in(struct store *, struct users_user *u, int64_t now,
 	    struct store_err *);
 /* 1 found (u filled), 0 unknown, -1 error. */
 int	users_get(struct store *, const char *name, struct users_user *u,
@@ -93,6 +126,8 @@ int	users_session_new(struct store *, const struct users_user *u,
 int	users_session_check(struct store *, const char *token, int64_t now,
 	    int64_t idle, struct users_session *s, struct store_err *);
 int	users_session_end(struct store *, const char *token, struct store_err *);
+/* Ends every session of user id (after a new password, a disabling). */
+int	users_session_end_user(struct store *, int64_t id, struct store_err *);
 /* Deletes every expired session. */
 int	users_session_purge(struct store *, int64_t now, int64_t idle,
 	    struct store_err *);

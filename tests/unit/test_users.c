@@ -119,6 +119,82 @@ test_verify(struct store *st)
 	CHECK_STR(e.msg, "");
 }
 
+/*
+ * The halves the daemon splits across its password worker: hashing and
+ * checking use no store; the store side adds, replaces and disables.
+ */
+static void
+test_split(struct store *st)
+{
+	struct store_err	 e = { "" };
+	struct users_user	 u;
+	struct users_session	 s, c;
+	char			 hash[USERS_HASH_LEN], stored[USERS_HASH_LEN];
+	char			 weak[USERS_HASH_LEN];
+	bool			 rehash;
+
+	CHECK_INT(users_pw_hash("kurz", hash, &e), -1);
+	CHECK(strstr(e.msg, "too short") != NULL);
+	store_err_clear(&e);
+	CHECK_INT(users_pw_hash("mein-langes-passwort", hash, &e), 0);
+	CHECK(strncmp(hash, "$argon2id$", 10) == 0);
+	CHECK_INT(users_pw_check(hash, "mein-langes-passwort", &rehash), 1);
+	CHECK(!rehash);
+	CHECK_INT(users_pw_check(hash, "mein-langes-passworT", &rehash), 0);
+	CHECK_INT(users_pw_check(NULL, "mein-langes-passwort", &rehash), 0);
+	CHECK_INT(users_pw_check("", "", &rehash), 0);
+
+	/* a hash below INTERACTIVE is flagged for rehashing */
+	CHECK_INT(crypto_pwhash_str_alg(weak, "schwaches-passwort", 18,
+	    crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN,
+	    crypto_pwhash_ALG_ARGON2ID13), 0);
+	CHECK_INT(users_pw_check(weak, "schwaches-passwort", &rehash), 1);
+	CHECK(rehash);
+
+	CHECK_INT(users_add_hash(st, "dora", USERS_EDITOR, hash, 300, &e), 1);
+	CHECK_INT(users_add_hash(st, "dora", USERS_EDITOR, hash, 300, &e), -1);
+	store_err_clear(&e);
+	CHECK_INT(users_add_hash(st, "emil", USERS_EDITOR, "plain", 300, &e), -1);
+	CHECK(strstr(e.msg, "argon2id") != NULL);
+	store_err_clear(&e);
+	CHECK_INT(users_credentials(st, "dora", &u, stored, &e), 1);
+	CHECK_STR(stored, hash);
+	CHECK_INT(users_credentials(st, "niemand", &u, stored, &e), 0);
+	CHECK_STR(stored, "");
+	CHECK_INT(users_credentials(st, "<bad>", &u, stored, &e), 0);
+	CHECK_INT(users_verify(st, "dora", "mein-langes-passwort", 310, &u, &e), 1);
+
+	/* a weak stored hash is replaced on the next successful login */
+	CHECK_INT(users_set_hash(st, "dora", weak, &e), 0);
+	CHECK_INT(users_verify(st, "dora", "schwaches-passwort", 320, &u, &e), 1);
+	CHECK_INT(users_credentials(st, "dora", &u, stored, &e), 1);
+	CHECK(strcmp(stored, weak) != 0);
+	CHECK_INT(users_pw_check(stored, "schwaches-passwort", &rehash), 1);
+	CHECK(!rehash);
+	CHECK_INT(users_set_hash(st, "ghost", hash, &e), -1);
+	store_err_clear(&e);
+
+	/* disabling ends logins and sessions; every session of a user ends */
+	CHECK_INT(users_session_new(st, &u, 400, &s, &e), 0);
+	CHECK_INT(users_set_disabled(st, "dora", true, &e), 0);
+	CHECK_INT(users_get(st, "dora", &u, &e), 1);
+	CHECK(u.disabled);
+	CHECK_INT(users_verify(st, "dora", "schwaches-passwort", 401, &u, &e), 0);
+	CHECK_INT(users_session_check(st, s.token, 401, USERS_SESSION_IDLE, &c,
+	    &e), 0);
+	CHECK_INT(users_set_disabled(st, "dora", false, &e), 0);
+	CHECK_INT(users_verify(st, "dora", "schwaches-passwort", 402, &u, &e), 1);
+	CHECK_INT(users_session_new(st, &u, 402, &s, &e), 0);
+	CHECK_INT(users_session_check(st, s.token, 403, USERS_SESSION_IDLE, &c,
+	    &e), 1);
+	CHECK_INT(users_session_end_user(st, u.id, &e), 0);
+	CHECK_INT(users_session_check(st, s.token, 404, USERS_SESSION_IDLE, &c,
+	    &e), 0);
+	CHECK_INT(users_set_disabled(st, "ghost", true, &e), -1);
+	store_err_clear(&e);
+	CHECK_STR(e.msg, "");
+}
+
 static void
 test_sessions(struct store *st)
 {
@@ -211,6 +287,7 @@ main(void)
 
 	test_add(st);
 	test_verify(st);
+	test_split(st);
 	test_sessions(st);
 	test_tokens(st);
 	store_close(st);
