@@ -1,9 +1,15 @@
 /*
  * api-auth.c: who is asking.  Login and logout with the session cookie,
  * the session's CSRF token, the Origin / Sec-Fetch-Site check, bearer
- * tokens from loopback, login throttling per user and per client address
- * (in memory), and the administrators' user list.  Passwords, sessions and
- * tokens themselves are lib/users.c's.
+ * tokens from loopback, the user header of a trusted authenticating proxy
+ * (proxy-auth-header), and login throttling per user and per client
+ * address (in memory).  Passwords, sessions and tokens themselves are
+ * lib/users.c's; the password check runs on api-pwhash.c's workers.
+ *
+ * Every way in ends in the same session: a password login and a proxy's
+ * user header both go through auth_session_start(), which sets the
+ * cookie, hands out the CSRF token and writes the audit entry, so the
+ * CSRF and Origin checks hold for proxy users exactly as for the others.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +29,13 @@
 #define AUTH_FREE_FAILURES	3	/* before the first delay */
 #define AUTH_DELAY_MAX		(15 * 60)
 #define AUTH_COOKIE		"nq_session"
+/*
+ * Password checks in flight: one per user name, so that parallel guesses
+ * cannot slip past AUTH_FREE_FAILURES before the first failure is
+ * counted; a few per address, for an office behind one NAT address.
+ */
+#define AUTH_USER_INFLIGHT	1
+#define AUTH_IP_INFLIGHT	16
 
 /* The throttling slots live in d->api_state (api.h). */
 static struct api_auth_slot *
@@ -38,7 +51,8 @@ auth_slot(struct daemon *d, const char *kind, const char *v, bool create)
 		s = &slots[i];
 		if (strcmp(s->key, key) == 0)
 			return s;
-		if (s->last < old->last)
+		/* a slot with checks in flight must live until they return */
+		if (s->pending == 0 && (old->pending > 0 || s->last < old->last))
 			old = s;
 	}
 	if (!create)
@@ -80,8 +94,46 @@ auth_reset(struct daemon *d, const char *kind, const char *v)
 {
 	struct api_auth_slot *s = auth_slot(d, kind, v, false);
 
-	if (s != NULL)
-		memset(s, 0, sizeof *s);
+	if (s != NULL) {
+		s->failures = 0;
+		s->until = 0;
+	}
+}
+
+static int
+auth_pending(struct daemon *d, const char *kind, const char *v)
+{
+	struct api_auth_slot *s = auth_slot(d, kind, v, false);
+
+	return s != NULL ? s->pending : 0;
+}
+
+static void
+auth_pending_add(struct daemon *d, const char *kind, const char *v, int n,
+    time_t now)
+{
+	struct api_auth_slot *s = auth_slot(d, kind, v, n > 0);
+
+	if (s == NULL)
+		return;
+	s->pending += n;
+	if (s->pending < 0)
+		s->pending = 0;
+	s->last = now;
+}
+
+time_t
+api_auth_locked_until(struct daemon *d, const char *name)
+{
+	struct api_auth_slot *s = auth_slot(d, "u", name, false);
+
+	return s != NULL && s->until > time(NULL) ? s->until : 0;
+}
+
+void
+api_auth_unlock(struct daemon *d, const char *name)
+{
+	auth_reset(d, "u", name);
 }
 
 static bool
@@ -121,6 +173,105 @@ auth_cookie(struct api_req *r, const char *name, char *out, size_t len)
 	return false;
 }
 
+/*
+ * The cookie's session, or none.  rc as api_auth_identify; *tok gets the
+ * cookie's value.
+ */
+static int
+auth_cookie_session(struct api_req *r, time_t now, char *tok, size_t len)
+{
+	struct store_err	e = { "" };
+	int			rc;
+
+	if (!auth_cookie(r, AUTH_COOKIE, tok, len))
+		return 0;
+	rc = users_session_check(r->d->store, tok, now, USERS_SESSION_IDLE,
+	    &r->session, &e);
+	if (rc == -1)
+		log_warnx("%s: %s", __func__, e.msg);
+	/* the cookie value, for logout */
+	if (rc == 1)
+		snprintf(r->session.token, sizeof r->session.token, "%s", tok);
+	return rc;
+}
+
+static json_t *auth_session_json(const struct users_session *);
+static int auth_session_start(struct api_req *, struct users_user *, time_t,
+    const char *via, struct users_session *);
+
+/*
+ * The proxy's user header: 1 with r->session (a new session and cookie
+ * when the browser has none for this user yet), -1 answered (403: not
+ * from the proxy, not a local user, disabled; 500), or 0: the header is
+ * absent, the cookie decides.
+ */
+static int
+auth_proxy(struct api_req *r, time_t now)
+{
+	struct store_err	 e = { "" };
+	struct config		*c = r->d->conf;
+	struct users_user	 u;
+	struct users_session	 s;
+	const char		*name;
+	char			 tok[USERS_SECRET_LEN];
+	int			 rc;
+
+	if (c->proxy_auth_header == NULL ||
+	    (name = auth_header(r, c->proxy_auth_header)) == NULL)
+		return 0;
+	if (!config_net_match(&c->proxy_auth_from, r->peer)) {
+		/*
+		 * Someone reaches the daemon around the proxy, or the proxy
+		 * runs elsewhere than configured: refuse loudly rather than
+		 * fall back, so neither goes unnoticed.
+		 */
+		log_warnx("%s header from %s, which is not proxy-auth-from: "
+		    "refused", c->proxy_auth_header, r->peer);
+		api_error(r, 403, "%s is accepted only from the authenticating "
+		    "proxy", c->proxy_auth_header);
+		return -1;
+	}
+	rc = auth_cookie_session(r, now, tok, sizeof tok);
+	if (rc == -1) {
+		api_error(r, 500, "store failure");
+		return -1;
+	}
+	if (rc == 1 && strcmp(r->session.user.name, name) == 0) {
+		r->authed = true;
+		return 1;
+	}
+	if (rc == 1)	/* another user signed in at the proxy */
+		(void)users_session_end(r->d->store, tok, NULL);
+	memset(&r->session, 0, sizeof r->session);
+	if ((rc = users_get(r->d->store, name, &u, &e)) == -1) {
+		log_warnx("%s: %s", __func__, e.msg);
+		api_error(r, 500, "store failure");
+		return -1;
+	}
+	if (rc == 0 || u.disabled) {
+		log_info("proxy user %s from %s refused: %s",
+		    users_name_valid(name) ? name : "(invalid name)", r->peer,
+		    rc == 0 ? "no such local user" : "disabled");
+		if (rc == 0)
+			api_error(r, 403, "the proxy's user is not a user of "
+			    "netiquetted; an administrator adds it with "
+			    "netiquettectl user add");
+		else
+			api_error(r, 403, "this user is disabled");
+		return -1;
+	}
+	if (users_logged_in(r->d->store, &u, now, &e) == -1 ||
+	    auth_session_start(r, &u, now, "proxy", &s) == -1) {
+		log_warnx("%s: %s", __func__, e.msg);
+		api_error(r, 500, "store failure");
+		return -1;
+	}
+	r->session = s;
+	sodium_memzero(s.token, sizeof s.token);
+	r->authed = true;
+	return 1;
+}
+
 int
 api_auth_identify(struct api_req *r)
 {
@@ -140,15 +291,9 @@ api_auth_identify(struct api_req *r)
 		r->authed = r->bearer = rc == 1;
 		return rc;
 	}
-	if (!auth_cookie(r, AUTH_COOKIE, tok, sizeof tok))
-		return 0;
-	rc = users_session_check(r->d->store, tok, now, USERS_SESSION_IDLE,
-	    &r->session, &e);
-	if (rc == -1)
-		log_warnx("%s: %s", __func__, e.msg);
-	/* the cookie value, for logout */
-	if (rc == 1)
-		snprintf(r->session.token, sizeof r->session.token, "%s", tok);
+	if ((rc = auth_proxy(r, now)) != 0)
+		return rc == 1 ? 1 : API_AUTH_ANSWERED;
+	rc = auth_cookie_session(r, now, tok, sizeof tok);
 	r->authed = rc == 1;
 	return rc;
 }
@@ -215,17 +360,112 @@ auth_set_cookie(struct api_req *r, const char *value, bool clear)
 	    "Set-Cookie", c);
 }
 
+/*
+ * The one way a session begins, whoever vouched for u (via: "password" or
+ * "proxy"): the session row, the cookie on r's reply, the login counter
+ * and an audit entry with the user as actor.  0 with *s (its token still
+ * set: the caller wipes it), or -1.
+ */
+static int
+auth_session_start(struct api_req *r, struct users_user *u, time_t now,
+    const char *via, struct users_session *s)
+{
+	struct store_err	 e = { "" };
+	json_t			*detail;
+
+	if (users_session_new(r->d->store, u, now, s, &e) == -1) {
+		log_warnx("%s: %s", __func__, e.msg);
+		return -1;
+	}
+	(void)users_session_purge(r->d->store, now, USERS_SESSION_IDLE, NULL);
+	r->d->api_state->logins[0]++;
+	detail = json_pack("{s:s, s:s, s:s}", "user", u->name, "peer", r->peer,
+	    "via", via);
+	if (audit_append(r->d->store, api_actor(&(struct api_req){ .session =
+	    *s }), "auth.login", 0, detail, NULL, &e) == -1)
+		log_warnx("%s: audit: %s", __func__, e.msg);
+	json_decref(detail);
+	log_info("login of %s from %s (%s)", u->name, r->peer, via);
+	auth_set_cookie(r, s->token, false);
+	return 0;
+}
+
 static void
-auth_throttled(struct api_req *r, time_t wait)
+auth_retry_after(struct api_req *r, time_t wait)
 {
 	char s[32];
 
-	r->d->api_state->logins[2]++;
 	snprintf(s, sizeof s, "%lld", (long long)wait);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Retry-After", s);
+}
+
+static void
+auth_throttled(struct api_req *r, time_t wait)
+{
+	r->d->api_state->logins[2]++;
+	auth_retry_after(r, wait);
 	api_error(r, 429, "too many failed logins; try again in %lld s",
 	    (long long)wait);
+}
+
+/* The password check is back from the worker (api-pwhash.c). */
+static void
+auth_login_done(struct api_pwjob *j)
+{
+	struct store_err	 e = { "" };
+	struct api_req		*r = &j->r;
+	struct daemon		*d = r->d;
+	struct users_user	 u;
+	struct users_session	 s;
+	const char		*name = json_string_value(json_object_get(j->ctx,
+				    "user"));
+	json_int_t		 id = json_integer_value(json_object_get(j->ctx,
+				    "id"));
+	time_t			 now = time(NULL);
+	int			 rc;
+	bool			 ok;
+	json_t			*detail;
+
+	auth_pending_add(d, "u", name, -1, now);
+	auth_pending_add(d, "ip", r->peer, -1, now);
+	if (j->stopped) {
+		api_error(r, 503, "daemon is shutting down");
+		return;
+	}
+	/* the user may have changed while the worker checked */
+	if ((rc = users_get(d->store, name, &u, &e)) == -1) {
+		log_warnx("%s: %s", __func__, e.msg);
+		api_error(r, 500, "store failure");
+		return;
+	}
+	ok = j->result == 1 && rc == 1 && u.id == id && !u.disabled;
+	if (!ok) {
+		d->api_state->logins[1]++;
+		auth_fail(d, "u", name, now);
+		auth_fail(d, "ip", r->peer, now);
+		log_info("login failed for %s from %s",
+		    users_name_valid(name) ? name : "(invalid name)", r->peer);
+		detail = json_pack("{s:s, s:s}", "user", users_name_valid(name) ?
+		    name : "(invalid)", "peer", r->peer);
+		(void)audit_append(d->store, "api", "auth.login_failed", 0,
+		    detail, NULL, &e);
+		json_decref(detail);
+		api_error(r, 401, "wrong user name or password");
+		return;
+	}
+	if (j->rehashed && users_set_hash(d->store, name, j->hash, &e) == -1)
+		log_warnx("%s: rehash: %s", __func__, e.msg);
+	auth_reset(d, "u", name);
+	auth_reset(d, "ip", r->peer);
+	if (users_logged_in(d->store, &u, now, &e) == -1 ||
+	    auth_session_start(r, &u, now, "password", &s) == -1) {
+		log_warnx("%s: %s", __func__, e.msg);
+		api_error(r, 500, "store failure");
+		return;
+	}
+	sodium_memzero(s.token, sizeof s.token);
+	api_json(r, 200, auth_session_json(&s));
 }
 
 void
@@ -233,13 +473,19 @@ api_auth_login(struct api_req *r)
 {
 	struct store_err	 e = { "" };
 	struct users_user	 u;
-	struct users_session	 s;
+	struct api_pwjob	*j;
 	const char		*name = api_body_str(r, "username");
 	const char		*pw = api_body_str(r, "password");
+	char			 hash[USERS_HASH_LEN];
 	time_t			 now = time(NULL), w1, w2;
 	int			 rc;
-	json_t			*detail;
 
+	if (r->d->conf->proxy_auth_header != NULL &&
+	    !r->d->conf->proxy_auth_password_login) {
+		api_error(r, 403, "password login is off: sign in through the "
+		    "authenticating proxy");
+		return;
+	}
 	if (name == NULL || pw == NULL) {
 		api_error(r, 400, "username and password are required");
 		return;
@@ -248,48 +494,43 @@ api_auth_login(struct api_req *r)
 		api_error(r, 401, "wrong user name or password");
 		return;
 	}
+	if (r->d->stopping) {
+		api_error(r, 503, "daemon is shutting down");
+		return;
+	}
 	w1 = auth_wait(r->d, "u", name, now);
 	w2 = auth_wait(r->d, "ip", r->peer, now);
 	if (w1 > 0 || w2 > 0) {
 		auth_throttled(r, w1 > w2 ? w1 : w2);
 		return;
 	}
-	rc = users_verify(r->d->store, name, pw, now, &u, &e);
-	if (rc == -1) {
+	if (auth_pending(r->d, "u", name) >= AUTH_USER_INFLIGHT ||
+	    auth_pending(r->d, "ip", r->peer) >= AUTH_IP_INFLIGHT) {
+		r->d->api_state->logins[2]++;
+		auth_retry_after(r, 1);
+		api_error(r, 429, "a login is being checked already; try again "
+		    "in 1 s");
+		return;
+	}
+	if ((rc = users_credentials(r->d->store, name, &u, hash, &e)) == -1) {
 		log_warnx("%s: %s", __func__, e.msg);
 		api_error(r, 500, "store failure");
 		return;
 	}
-	detail = json_pack("{s:s, s:s}", "user", users_name_valid(name) ? name :
-	    "(invalid)", "peer", r->peer);
-	if (rc == 0) {
-		r->d->api_state->logins[1]++;
-		auth_fail(r->d, "u", name, now);
-		auth_fail(r->d, "ip", r->peer, now);
-		log_info("login failed for %s from %s",
-		    users_name_valid(name) ? name : "(invalid name)", r->peer);
-		(void)audit_append(r->d->store, "api", "auth.login_failed", 0,
-		    detail, NULL, &e);
-		json_decref(detail);
-		api_error(r, 401, "wrong user name or password");
+	/* an unknown name is checked against nothing, as slowly */
+	j = api_pw_job(r, API_PW_CHECK, pw, auth_login_done);
+	memcpy(j->hash, hash, sizeof j->hash);
+	sodium_memzero(hash, sizeof hash);
+	j->ctx = json_pack("{s:s, s:I}", "user", name, "id",
+	    (json_int_t)(rc == 1 ? u.id : 0));
+	if (api_pw_submit(j) == -1) {
+		api_pw_free(j);
+		auth_retry_after(r, 1);
+		api_error(r, 503, "too many logins at once; try again in 1 s");
 		return;
 	}
-	auth_reset(r->d, "u", name);
-	auth_reset(r->d, "ip", r->peer);
-	if (users_session_new(r->d->store, &u, now, &s, &e) == -1) {
-		json_decref(detail);
-		log_warnx("%s: %s", __func__, e.msg);
-		api_error(r, 500, "store failure");
-		return;
-	}
-	(void)users_session_purge(r->d->store, now, USERS_SESSION_IDLE, NULL);
-	r->d->api_state->logins[0]++;
-	(void)audit_append(r->d->store, api_actor(&(struct api_req){ .session =
-	    s }), "auth.login", 0, detail, NULL, &e);
-	json_decref(detail);
-	auth_set_cookie(r, s.token, false);
-	sodium_memzero(s.token, sizeof s.token);
-	api_json(r, 200, auth_session_json(&s));
+	auth_pending_add(r->d, "u", name, 1, now);
+	auth_pending_add(r->d, "ip", r->peer, 1, now);
 }
 
 void
@@ -307,28 +548,4 @@ void
 api_auth_session(struct api_req *r)
 {
 	api_json(r, 200, auth_session_json(&r->session));
-}
-
-void
-api_auth_users(struct api_req *r)
-{
-	struct store_err	 e = { "" };
-	struct users_user	*v;
-	size_t			 n, i;
-	json_t			*a;
-
-	if (users_list(r->d->store, &v, &n, &e) == -1) {
-		log_warnx("%s: %s", __func__, e.msg);
-		api_error(r, 500, "store failure");
-		return;
-	}
-	a = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:b}",
-		    "name", v[i].name, "role", users_role_name(v[i].role),
-		    "created_at", (json_int_t)v[i].created_at,
-		    "last_login", (json_int_t)v[i].last_login,
-		    "disabled", v[i].disabled));
-	free(v);
-	api_json(r, 200, json_pack("{s:o}", "users", a));
 }

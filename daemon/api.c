@@ -63,7 +63,9 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_POST, "/api/login", 0, API_F_LOGIN, api_auth_login },
 	{ EVHTTP_REQ_POST, "/api/logout", API_ANY, 0, api_auth_logout },
 	{ EVHTTP_REQ_GET,  "/api/session", API_ANY, 0, api_auth_session },
-	{ EVHTTP_REQ_GET,  "/api/users", API_ADMIN, 0, api_auth_users },
+	{ EVHTTP_REQ_GET,  "/api/users", API_ADMIN, 0, api_users_list },
+	{ EVHTTP_REQ_POST, "/api/users", API_ADMIN, 0, api_users_add },
+	{ EVHTTP_REQ_POST, "/api/users/*", API_ADMIN, 0, api_users_change },
 	{ EVHTTP_REQ_GET,  "/api/queue", API_ANY, 0, api_queue_list },
 	{ EVHTTP_REQ_POST, "/api/queue/bulk", API_ANY, 0, api_queue_bulk },
 	{ EVHTTP_REQ_GET,  "/api/items/*", API_ANY, 0, api_items_get },
@@ -334,6 +336,10 @@ api_metrics(struct api_req *r)
 		evbuffer_add_printf(b, "netiquetted_queue_oldest_age_seconds"
 		    "{state=\"%s\"} %lld\n", store_queue_state_name(i),
 		    (long long)(qn[i] > 0 && now > qold[i] ? now - qold[i] : 0));
+	evbuffer_add_printf(b, "# HELP netiquetted_password_jobs Password "
+	    "hashes and checks queued or running on the worker threads.\n"
+	    "# TYPE netiquetted_password_jobs gauge\n"
+	    "netiquetted_password_jobs %zu\n", api_pw_pending(d));
 	evbuffer_add_printf(b, "# TYPE netiquetted_logins_total counter\n"
 	    "netiquetted_logins_total{result=\"ok\"} %llu\n"
 	    "netiquetted_logins_total{result=\"failed\"} %llu\n"
@@ -628,6 +634,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	if (rt->roles != 0) {
 		int rc = api_auth_identify(&r);
 
+		if (rc == API_AUTH_ANSWERED)
+			goto done;
 		if (rc == -1) {
 			api_error(&r, 500, "store failure");
 			goto done;
@@ -679,6 +687,8 @@ api_start(struct daemon *d)
 	evhttp_set_allowed_methods(d->api, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(d->api, api_dispatch, d);
+	if (api_pw_start(d) == -1)
+		return -1;
 	host = xstrdup(d->conf->listen);
 	if ((colon = strrchr(host, ':')) == NULL) {
 		free(host);
@@ -717,6 +727,8 @@ void
 api_stop(struct daemon *d)
 {
 	api_events_stop(d);
+	/* answers what is left before evhttp frees the connections */
+	api_pw_stop(d);
 	if (d->api != NULL) {
 		evhttp_free(d->api);
 		d->api = NULL;

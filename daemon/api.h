@@ -35,9 +35,12 @@ struct evhttp_request;
 struct api_auth_slot {
 	char	 key[80];	/* "u:name" or "ip:addr" */
 	int	 failures;
+	int	 pending;	/* password checks in flight */
 	time_t	 until;		/* no attempt before */
 	time_t	 last;
 };
+
+struct api_pwpool;	/* api-pwhash.c */
 
 struct api_events_client;	/* api-events.c */
 TAILQ_HEAD(api_events_clients, api_events_client);
@@ -57,6 +60,9 @@ struct api_state {
 	/* api-auth.c */
 	uint64_t		 logins[3];	/* ok, failed, throttled */
 	struct api_auth_slot	 auth_slots[API_AUTH_SLOTS];
+
+	/* api-pwhash.c */
+	struct api_pwpool	*pwpool;
 
 	/* api-queue.c: queue pages shared by the editors who poll them */
 	struct api_qcache {
@@ -119,11 +125,63 @@ const char	*api_body_str(struct api_req *, const char *key);
 void	api_auth_login(struct api_req *);
 void	api_auth_logout(struct api_req *);
 void	api_auth_session(struct api_req *);
-void	api_auth_users(struct api_req *);
-/* Fills r->session from a bearer token or the cookie: 1, 0 none, -1 error. */
+/*
+ * Fills r->session from a bearer token, the trusted proxy's user header or
+ * the cookie: 1, 0 none, -1 error, or API_AUTH_ANSWERED when it has
+ * refused the request itself (a proxy header from the wrong address, an
+ * unknown proxy user).
+ */
+#define API_AUTH_ANSWERED	(-2)
 int	api_auth_identify(struct api_req *);
 bool	api_auth_csrf_ok(struct api_req *, const char **why);
 bool	api_auth_origin_ok(struct api_req *, const char **why);
+
+/* api-users.c: the administrators' user management */
+void	api_users_list(struct api_req *);
+void	api_users_add(struct api_req *);
+void	api_users_change(struct api_req *);
+/* Until when logins of user name are throttled (0: not). */
+time_t	api_auth_locked_until(struct daemon *, const char *name);
+void	api_auth_unlock(struct daemon *, const char *name);
+
+/*
+ * api-pwhash.c: argon2id off the event loop.  A job is made on the loop
+ * with a copy of the request's identity (r: d, req, peer, session; no
+ * body, query or path), submitted, and comes back to done() on the loop,
+ * which must answer j->r exactly once; the pool frees the job afterwards.
+ * When the daemon stops with the job unfinished, done() is called with
+ * stopped set and must answer 503 without using the result.
+ */
+enum api_pwop {
+	API_PW_CHECK,	/* password against hash ("" unknown user) */
+	API_PW_HASH,	/* a new hash of password into hash */
+};
+
+struct api_pwjob {
+	TAILQ_ENTRY(api_pwjob)	 entry;
+	/* the worker's while it runs */
+	enum api_pwop		 op;
+	char			*password;	/* owned; wiped when checked */
+	char			 hash[USERS_HASH_LEN];
+	int			 result;	/* CHECK 1/0, HASH 0/-1 */
+	bool			 rehashed;	/* CHECK: hash is a new one */
+	char			 err[128];	/* HASH: why not */
+	/* the loop's */
+	bool			 stopped;
+	struct api_req		 r;
+	void			(*done)(struct api_pwjob *);
+	json_t			*ctx;		/* done()'s data, owned */
+};
+
+int	api_pw_start(struct daemon *);
+void	api_pw_stop(struct daemon *);
+struct api_pwjob *api_pw_job(struct api_req *, enum api_pwop,
+	    const char *password, void (*done)(struct api_pwjob *));
+/* 0 submitted (the pool owns j), -1 queue full or stopping (caller's). */
+int	api_pw_submit(struct api_pwjob *);
+void	api_pw_free(struct api_pwjob *);
+/* Jobs submitted and not yet delivered: the /metrics gauge. */
+size_t	api_pw_pending(struct daemon *);
 
 /* api-queue.c */
 void	api_queue_list(struct api_req *);

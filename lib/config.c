@@ -10,6 +10,9 @@
  * same setter as the file's values, so the documented default is the
  * default in effect.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "kvfile.h"
@@ -76,6 +80,8 @@ enum cfg_type {
 	CT_ADDR,	/* host:port */
 	CT_MAIL,	/* addr-spec, a comma-separated list with CF_LIST */
 	CT_HOURS,	/* officehours.h spec */
+	CT_HEADER,	/* an HTTP header field name */
+	CT_NET,		/* address or network in CIDR notation */
 };
 
 static const char *cfg_type_arg[] = {
@@ -83,6 +89,7 @@ static const char *cfg_type_arg[] = {
 	[CT_INT] = "number", [CT_DURATION] = "duration", [CT_BOOL] = "yes|no",
 	[CT_ENUM] = NULL, [CT_ACTIONS] = "actions", [CT_ADDR] = "host:port",
 	[CT_MAIL] = "address", [CT_HOURS] = "days hh:mm-hh:mm",
+	[CT_HEADER] = "header", [CT_NET] = "address[/prefix]",
 };
 
 #define CF_REPEAT	0x01	/* may repeat; values accumulate */
@@ -128,6 +135,30 @@ static const struct cfg_key cfg_keys[] = {
 	  G(listen),
 	  "Address of the HTTP API and the editors' web UI, as host:port or "
 	  "[v6-address]:port.  Put a TLS-terminating proxy in front of it." },
+	{ CS_GLOBAL, "proxy-auth-header", CT_HEADER, 0, NULL, NULL, 0, 0,
+	  NULL, G(proxy_auth_header),
+	  "Trust an authenticating reverse proxy: the name of the request "
+	  "header in which it passes the signed-in user's name, e.g. "
+	  "X-Remote-User.  The header is believed only on connections from "
+	  "proxy-auth-from; from any other address a request carrying it is "
+	  "refused with 403.  The user must exist locally (netiquettectl user "
+	  "add, or the administrators' user page) and be enabled; the role "
+	  "is the local one.  The first request of a browser starts a "
+	  "session with cookie and CSRF token as a password login does, and "
+	  "is recorded in the audit log.  The proxy must remove the header "
+	  "from its clients' requests, and nothing but the proxy may reach "
+	  "the listen address from a proxy-auth-from address.  Not set: "
+	  "local passwords only." },
+	{ CS_GLOBAL, "proxy-auth-from", CT_NET, CF_REPEAT, NULL, NULL, 0, 0,
+	  NULL, G(proxy_auth_from),
+	  "Address of the authenticating proxy as the daemon sees it, or a "
+	  "network in CIDR notation (192.0.2.10, 10.1.0.0/16, fd00::/64).  "
+	  "Required with proxy-auth-header." },
+	{ CS_GLOBAL, "proxy-auth-password-login", CT_BOOL, 0, "no", NULL, 0, 0,
+	  NULL, G(proxy_auth_password_login),
+	  "With proxy-auth-header: whether local passwords still log in too, "
+	  "e.g. for an administrator when the proxy or its identity provider "
+	  "is down.  API tokens of netiquettectl work either way." },
 	{ CS_GLOBAL, "poll-interval", CT_DURATION, 0, "30s", NULL, 5, DAY,
 	  NULL, G(poll_interval),
 	  "How often each account is polled once it has caught up.  An "
@@ -524,6 +555,118 @@ cfg_check_mail(const char *v, int list, char *err, size_t errlen)
 	}
 }
 
+/* An HTTP field name (RFC 9110 token) that is not one the daemon reads. */
+static int
+cfg_check_header(const char *v, char *err, size_t errlen)
+{
+	static const char *const own[] = { "Host", "Cookie", "Authorization",
+	    "Origin", "Sec-Fetch-Site", "X-CSRF-Token", "Content-Type",
+	    "Content-Length", "Transfer-Encoding", "Connection" };
+	const char	*p;
+	size_t		 i;
+
+	for (p = v; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) &&
+		    strchr("!#$%&'*+-.^_`|~", *p) == NULL) {
+			snprintf(err, errlen, "'%s' is not a header name", v);
+			return -1;
+		}
+	for (i = 0; i < sizeof own / sizeof *own; i++)
+		if (strcasecmp(v, own[i]) == 0) {
+			snprintf(err, errlen, "%s cannot carry the user name: "
+			    "the daemon reads it itself", own[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/* "addr" or "addr/prefix" into family, 16 address bytes and prefix. */
+static int
+cfg_parse_net(const char *v, int *af, unsigned char a[16], int *prefix,
+    char *err, size_t errlen)
+{
+	char		 host[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long		 n;
+	int		 max, i;
+
+	if (strlen(v) >= sizeof host)
+		goto bad;
+	snprintf(host, sizeof host, "%s", v);
+	if ((slash = strchr(host, '/')) != NULL)
+		*slash++ = '\0';
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, host, a) == 1) {
+		*af = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, a) == 1) {
+		*af = AF_INET6;
+		max = 128;
+	} else
+		goto bad;
+	*prefix = max;
+	if (slash != NULL) {
+		errno = 0;
+		n = strtol(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || errno != 0 || n < 0 ||
+		    n > max) {
+			snprintf(err, errlen, "'%s': prefix must be 1..%d", v,
+			    max);
+			return -1;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "'%s' would trust every address",
+			    v);
+			return -1;
+		}
+		*prefix = (int)n;
+	}
+	for (i = *prefix; i < max; i++)
+		if (a[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(err, errlen, "'%s' has host bits set beyond "
+			    "/%d", v, *prefix);
+			return -1;
+		}
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address or network",
+	    v);
+	return -1;
+}
+
+bool
+config_net_match(const struct config_strv *nets, const char *addr)
+{
+	unsigned char	 peer[16], net[16];
+	char		 err[128];
+	const char	*p = addr;
+	size_t		 i;
+	int		 paf, af, prefix, b;
+
+	if (addr == NULL)
+		return false;
+	/* an IPv4 peer on an IPv6 socket: compare it as IPv4 */
+	if (strncasecmp(p, "::ffff:", 7) == 0 && strchr(p + 7, ':') == NULL)
+		p += 7;
+	memset(peer, 0, sizeof peer);
+	if (inet_pton(AF_INET, p, peer) == 1)
+		paf = AF_INET;
+	else if (inet_pton(AF_INET6, p, peer) == 1)
+		paf = AF_INET6;
+	else
+		return false;
+	for (i = 0; i < nets->n; i++) {
+		if (cfg_parse_net(nets->v[i], &af, net, &prefix, err,
+		    sizeof err) == -1 || af != paf)
+			continue;
+		for (b = 0; b < prefix; b++)
+			if ((peer[b / 8] ^ net[b / 8]) & (0x80 >> (b % 8)))
+				break;
+		if (b == prefix)
+			return true;
+	}
+	return false;
+}
+
 static int
 cfg_parse_bool(const char *v, bool *out)
 {
@@ -553,6 +696,18 @@ cfg_set_str(char **slot, const char *v)
 	*slot = xstrdup(v);
 }
 
+/* A repeatable key's value; the first one in the file drops the default. */
+static void
+cfg_append(struct config_strv *sv, const char *v, bool first)
+{
+	if (first) {
+		while (sv->n > 0)
+			free(sv->v[--sv->n]);
+	}
+	sv->v = xreallocarray(sv->v, sv->n + 1, sizeof *sv->v);
+	sv->v[sv->n++] = xstrdup(v);
+}
+
 /*
  * Validates value and stores it for key k in base.  cat is the category of
  * a CF_CATEGORY key.  Returns 0, or -1 with a message in err.
@@ -562,7 +717,6 @@ cfg_set(const struct cfg_key *k, void *base, int cat, const char *v,
     bool first_repeat, char *err, size_t errlen)
 {
 	char			*slot = (char *)base + k->off;
-	struct config_strv	*sv;
 	struct officehours	 oh;
 	char			 buf[64], *end;
 	long			 l;
@@ -583,15 +737,9 @@ cfg_set(const struct cfg_key *k, void *base, int cat, const char *v,
 			snprintf(err, errlen, "must be an absolute path");
 			return -1;
 		}
-		if (k->flags & CF_REPEAT) {
-			sv = (struct config_strv *)slot;
-			if (first_repeat) {
-				while (sv->n > 0)
-					free(sv->v[--sv->n]);
-			}
-			sv->v = xreallocarray(sv->v, sv->n + 1, sizeof *sv->v);
-			sv->v[sv->n++] = xstrdup(v);
-		} else
+		if (k->flags & CF_REPEAT)
+			cfg_append((struct config_strv *)slot, v, first_repeat);
+		else
 			cfg_set_str((char **)slot, v);
 		return 0;
 	case CT_URL:
@@ -693,6 +841,20 @@ cfg_set(const struct cfg_key *k, void *base, int cat, const char *v,
 		cfg_set_str((char **)slot, v);
 		((struct config_notify *)base)->hours = oh;
 		return 0;
+	case CT_HEADER:
+		if (cfg_check_header(v, err, errlen) == -1)
+			return -1;
+		cfg_set_str((char **)slot, v);
+		return 0;
+	case CT_NET: {
+		unsigned char	a[16];
+		int		af, prefix;
+
+		if (cfg_parse_net(v, &af, a, &prefix, err, errlen) == -1)
+			return -1;
+		cfg_append((struct config_strv *)slot, v, first_repeat);
+		return 0;
+	}
 	}
 	snprintf(err, errlen, "internal error: unknown key type");
 	return -1;
@@ -747,6 +909,10 @@ config_free(struct config *c)
 		free(c->rules_dirs.v[i]);
 	free(c->rules_dirs.v);
 	free(c->listen);
+	free(c->proxy_auth_header);
+	for (i = 0; i < c->proxy_auth_from.n; i++)
+		free(c->proxy_auth_from.v[i]);
+	free(c->proxy_auth_from.v);
 	free(c->notify.webhook_url);
 	free(c->notify.smtp_url);
 	free(c->notify.mail_from);
@@ -903,6 +1069,22 @@ cfg_dirname(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+/* The line of global key in f, or 0. */
+static int
+cfg_global_line(const struct kv_file *f, const char *key)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->nsections; i++) {
+		if (f->sections[i].kind[0] != '\0')
+			continue;
+		for (j = 0; j < f->sections[i].npairs; j++)
+			if (strcmp(f->sections[i].pairs[j].key, key) == 0)
+				return f->sections[i].pairs[j].line;
+	}
+	return 0;
+}
+
 /* Checks that involve more than one key. */
 static void
 cfg_check(struct config *c, struct diags *d, const char *file,
@@ -947,6 +1129,13 @@ cfg_check(struct config *c, struct diags *d, const char *file,
 		    "but smtp-url is not");
 	if (c->backoff_max < c->backoff_base)
 		diags_add(d, file, 0, "backoff-max is less than backoff-base");
+	if (c->proxy_auth_header != NULL && c->proxy_auth_from.n == 0)
+		diags_add(d, file, cfg_global_line(f, "proxy-auth-header"),
+		    "proxy-auth-header needs proxy-auth-from, the address of "
+		    "the proxy it is trusted from");
+	if (c->proxy_auth_header == NULL && c->proxy_auth_from.n > 0)
+		diags_add(d, file, cfg_global_line(f, "proxy-auth-from"),
+		    "proxy-auth-from is set but proxy-auth-header is not");
 }
 
 int
@@ -1121,7 +1310,10 @@ cfg_value(const struct cfg_key *k, const void *base, int cat, char *buf,
 	case CT_URL:
 	case CT_ADDR:
 	case CT_MAIL:
+	case CT_HEADER:
 		return *(char *const *)slot;
+	case CT_NET:
+		return NULL;	/* CF_REPEAT: printed from the list */
 	case CT_HOURS:
 		return officehours_format(&((const struct config_notify *)
 		    base)->hours, buf, len);

@@ -74,6 +74,9 @@ struct config {
 	char			*state_dir;
 	struct config_strv	 rules_dirs;
 	char			*listen;	/* "host:port" */
+	char			*proxy_auth_header; /* NULL: no proxy auth */
+	struct config_strv	 proxy_auth_from; /* addresses, networks */
+	bool			 proxy_auth_password_login;
 	long			 poll_interval;	/* seconds */
 	enum config_log_level	 log_level;
 	int			 max_tries;
@@ -114,6 +117,13 @@ void	config_print_reference(FILE *);
  * tests and tools that must cover every key.
  */
 const char	*config_key(size_t i, const char **section);
+
+/*
+ * Whether addr (a numeric IPv4 or IPv6 address as a socket reports it,
+ * IPv4-mapped ones included) lies in one of nets, the validated values of
+ * a CT_NET key such as proxy-auth-from.
+ */
+bool	config_net_match(const struct config_strv *nets, const char *addr);
 
 const struct config_account *config_account_find(const struct config *,
 	    const char *name);
