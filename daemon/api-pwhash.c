@@ -16,7 +16,8 @@
  *
  * Stopping (api_stop, after the loop has ended): the workers finish the
  * job in hand, take no new one and are joined; every job that is still
- * queued or not yet delivered is answered 503 before evhttp frees its
+ * queued or not yet delivered is answered 503, and as the loop will not
+ * run again, the answer is written out at once, before evhttp frees the
  * connection.
  */
 #include <sys/queue.h>
@@ -30,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -245,6 +248,8 @@ api_pw_stop(struct daemon *d)
 {
 	struct api_pwpool	*p = d->api_state ? d->api_state->pwpool : NULL;
 	struct api_pwjob	*j;
+	struct evhttp_connection *con;
+	struct bufferevent	*bev;
 	int			 i;
 
 	if (p == NULL)
@@ -259,9 +264,16 @@ api_pw_stop(struct daemon *d)
 	TAILQ_CONCAT(&p->done, &p->todo, entry);
 	while ((j = TAILQ_FIRST(&p->done)) != NULL) {
 		TAILQ_REMOVE(&p->done, j, entry);
+		/* NULL when the client has gone: the reply frees the request */
+		con = evhttp_request_get_connection(j->r.req);
 		j->stopped = true;
 		j->done(j);
 		api_pw_free(j);
+		/* a small reply to a local socket: one write, no loop needed */
+		if (con != NULL && (bev = evhttp_connection_get_bufferevent(
+		    con)) != NULL)
+			(void)evbuffer_write(bufferevent_get_output(bev),
+			    bufferevent_getfd(bev));
 	}
 	if (p->ev != NULL)
 		event_free(p->ev);

@@ -12,19 +12,25 @@ rules in tests/fixtures/api/rules, users made with netiquettectl.
   - escalate -> legal only; evidence export
   - hostile text comes back verbatim, JSON-encoded
   - netiquettectl user token + queue over loopback; /metrics; SSE
+  - an authenticating proxy's user header, trusted from 127.0.0.2 only
+  - administrators manage users; editors cannot
+  - argon2id runs off the event loop: /healthz answers while logins wait,
+    and SIGTERM with password checks in flight stops cleanly
 """
 
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nqtest import (CTL, SRC, Daemon, Fake, check, run_tests,  # noqa: E402
-                    wait_for)
+from nqtest import (CTL, DAEMON, SRC, Daemon, Fake, check,  # noqa: E402
+                    run_tests, wait_for)
 
 RULES = os.path.join(SRC, "tests", "fixtures", "api", "rules")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -49,13 +55,15 @@ S = {}
 class Client:
     """A browser-like client: keeps the session cookie and CSRF token."""
 
-    def __init__(self, port):
+    def __init__(self, port, source="127.0.0.1"):
         self.port = port
+        self.source = source
         self.cookie = None
         self.csrf = None
 
     def req(self, method, path, body=None, headers=None, raw=False):
-        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60,
+                                         source_address=(self.source, 0))
         h = {"Host": "127.0.0.1:%d" % self.port}
         if self.cookie:
             h["Cookie"] = "nq_session=" + self.cookie
@@ -71,6 +79,13 @@ class Client:
         r = con.getresponse()
         payload = r.read()
         con.close()
+        # a new session (a proxy's user) comes as a cookie on any reply;
+        # a logout's empty one is not taken, so the old one is tried again
+        for k, v in r.getheaders():
+            if k.lower() == "set-cookie" and v.startswith("nq_session=") \
+                    and not v.startswith("nq_session=;"):
+                self.cookie = v.split(";")[0].split("=", 1)[1]
+                S["last_cookie"] = v
         if raw:
             return r, payload
         try:
@@ -101,7 +116,11 @@ def setup():
         seed.write(json.dumps(rec) + "\n")
     seed.close()
     fake = Fake(seed=seed.name)
-    d = Daemon(fake, mode="review", rules=RULES)
+    # the proxy is 127.0.0.2; the daemon and every other client 127.0.0.1
+    d = Daemon(fake, mode="review", rules=RULES,
+               extra="proxy-auth-header = X-Remote-User\n"
+                     "proxy-auth-from = 127.0.0.2\n"
+                     "proxy-auth-password-login = yes\n")
     os.makedirs(d.state, exist_ok=True)
     for name, role, pw in (("anna", "editor", "anna-passwort"),
                            ("lena", "legal", "lena-passwort"),
@@ -446,6 +465,278 @@ def test_events_stream():
     check(S["d"].healthz() is not None, "daemon alive after stream closed")
 
 
+def audit_entries(kind):
+    adam = S.get("adam_client")
+    if adam is None:
+        adam = Client(S["port"])
+        check(adam.login("adam", "adam-passwort")[0] == 200, "admin login")
+        S["adam_client"] = adam
+    st, obj, _ = adam.req("GET", "/api/audit?kind=%s&limit=200" % kind)
+    check(st == 200, "audit %s: %d %r" % (kind, st, obj))
+    return obj["entries"]
+
+
+def test_proxy_header_trusted_from_proxy():
+    before = max([0] + [e["seq"] for e in audit_entries("auth.login")])
+    p = Client(S["port"], source="127.0.0.2")
+    hdr = {"X-Remote-User": "lena"}
+    st, obj, r = p.req("GET", "/api/session", headers=hdr)
+    check(st == 200 and obj["user"] == {"name": "lena", "role": "legal"},
+          "proxy login: %d %r" % (st, obj))
+    check(p.cookie and "HttpOnly" in S["last_cookie"] and "SameSite=Strict" in S["last_cookie"],
+          "no session cookie for the proxy user: %r" % S.get("last_cookie"))
+    p.csrf = obj["csrf_token"]
+    cookie = p.cookie
+    # the session carries on without a new login (and without a new audit entry)
+    st, obj, _ = p.req("GET", "/api/queue?state=escalated", headers=hdr)
+    check(st == 200 and p.cookie == cookie, "queue through the proxy: %d" % st)
+    logins = [e for e in audit_entries("auth.login") if e["seq"] > before]
+    proxy_logins = [e for e in logins if e["detail"].get("via") == "proxy"]
+    check(len(proxy_logins) == 1 and proxy_logins[0]["actor"] == "editor:lena"
+          and proxy_logins[0]["detail"]["peer"] == "127.0.0.2",
+          "audit of the proxy login: %r" % logins)
+    # CSRF and Origin stay as strict for proxy users
+    it = find("Casino")
+    path = "/api/items/%d/notes" % it["id"]
+    st, obj, _ = p.req("POST", path, {"text": "ohne Token"},
+                       headers=dict(hdr, **{"X-CSRF-Token": None}))
+    check(st == 403 and "CSRF" in obj["error"], "proxy POST without CSRF: %d %r" % (st, obj))
+    st, obj, _ = p.req("POST", path, {"text": "fremd"},
+                       headers=dict(hdr, Origin="http://evil.example"))
+    check(st == 403 and "Origin" in obj["error"], "proxy POST cross-origin: %d %r" % (st, obj))
+    st, obj, _ = p.req("POST", path, {"text": "vom Proxy"}, headers=hdr)
+    check(st == 200 and obj["note"]["author"] == "lena", "proxy POST with CSRF: %d %r" % (st, obj))
+    # another user signed in at the proxy: the old session ends, a new one starts
+    st, obj, _ = p.req("GET", "/api/session", headers={"X-Remote-User": "tina"})
+    check(st == 200 and obj["user"] == {"name": "tina", "role": "editor"} and p.cookie != cookie,
+          "user switch at the proxy: %d %r" % (st, obj))
+    st, obj, _ = Client(S["port"]).req("GET", "/api/session",
+                                       headers={"Cookie": "nq_session=" + cookie})
+    check(st == 401, "the first proxy user's session survived the switch: %d" % st)
+
+
+def test_proxy_header_refused_elsewhere():
+    for src in ("127.0.0.1", "127.0.0.3"):
+        c = Client(S["port"], source=src)
+        st, obj, _ = c.req("GET", "/api/session", headers={"X-Remote-User": "adam"})
+        check(st == 403 and "proxy" in obj["error"] and c.cookie is None,
+              "header trusted from %s: %d %r" % (src, st, obj))
+        st, obj, _ = c.req("GET", "/api/users", headers={"X-Remote-User": "adam"})
+        check(st == 403 and "users" not in obj, "users via header from %s: %r" % (src, obj))
+    # not even with a valid session of someone else: the header is refused
+    a = S["anna"]
+    st, obj, _ = a.req("GET", "/api/session", headers={"X-Remote-User": "adam"})
+    check(st == 403, "header next to a session from a non-proxy: %d %r" % (st, obj))
+    st, obj, _ = a.req("GET", "/api/session")
+    check(st == 200 and obj["user"]["name"] == "anna", "anna's session %r" % obj)
+    check("X-Remote-User header from 127.0.0.3" in S["d"].read_log(), "refusal not logged")
+
+
+def test_proxy_unknown_user():
+    p = Client(S["port"], source="127.0.0.2")
+    for name in ("mallory", "<script>", ""):
+        st, obj, r = p.req("GET", "/api/session", headers={"X-Remote-User": name})
+        check(st in (401, 403) and isinstance(obj, dict) and "error" in obj
+              and r.getheader("Content-Type").startswith("application/json")
+              and p.cookie is None, "unknown proxy user %r: %d %r" % (name, st, obj))
+        if name == "mallory":
+            check(st == 403 and "not a user" in obj["error"], "unknown user %r" % obj)
+
+
+def test_proxy_config_errors():
+    d = tempfile.mkdtemp(prefix="nq-conf-")
+    conf = os.path.join(d, "netiquetted.conf")
+    with open(conf, "w") as f:
+        f.write("state-dir = %s\nrules-dir = %s\n"
+                "proxy-auth-header = X-Remote-User\n"
+                "proxy-auth-from = 10.0.0.300/8\n"
+                "proxy-auth-from = 10.1.2.3/16\n"
+                "proxy-auth-from = 0.0.0.0/0\n" % (d, RULES))
+    r = subprocess.run([DAEMON, "-n", "-f", conf], capture_output=True, text=True)
+    check(r.returncode == 1, "bad CIDR accepted: %r" % r.stdout)
+    for line, what in ((4, "is not an IPv4 or IPv6"), (5, "host bits"), (6, "every address")):
+        check("%s:%d: proxy-auth-from: " % (conf, line) in r.stderr and what in r.stderr,
+              "line %d (%s) not named: %r" % (line, what, r.stderr))
+    with open(conf, "w") as f:
+        f.write("state-dir = %s\nrules-dir = %s\n\nproxy-auth-header = Cookie\n"
+                "proxy-auth-header = X-User\n" % (d, RULES))
+    r = subprocess.run([DAEMON, "-n", "-f", conf], capture_output=True, text=True)
+    check(r.returncode == 1 and "%s:4: proxy-auth-header: Cookie cannot" % conf in r.stderr
+          and "%s:5: 'proxy-auth-header' given twice" % conf in r.stderr,
+          "header errors: %r" % r.stderr)
+    with open(conf, "w") as f:
+        f.write("state-dir = %s\nrules-dir = %s\nproxy-auth-header = X-User\n" % (d, RULES))
+    r = subprocess.run([DAEMON, "-n", "-f", conf], capture_output=True, text=True)
+    check(r.returncode == 1 and "%s:3: proxy-auth-header needs proxy-auth-from" % conf
+          in r.stderr, "header without from: %r" % r.stderr)
+    with open(conf, "w") as f:
+        f.write("state-dir = %s\nrules-dir = %s\nproxy-auth-header = X-User\n"
+                "proxy-auth-from = 192.0.2.0/24\nproxy-auth-from = fd00::/64\n" % (d, RULES))
+    r = subprocess.run([DAEMON, "-n", "-f", conf], capture_output=True, text=True)
+    check(r.returncode == 0 and "proxy-auth-from = fd00::/64" in r.stdout
+          and "proxy-auth-password-login = no" in r.stdout, "good proxy config: %r %r" % (
+              r.stdout[-300:], r.stderr))
+
+
+def test_users_admin():
+    adam = Client(S["port"])
+    check(adam.login("adam", "adam-passwort")[0] == 200, "admin login")
+    st, obj, _ = adam.req("GET", "/api/users")
+    check(st == 200, "users %d" % st)
+    u = {x["name"]: x for x in obj["users"]}
+    check(set(u["anna"]) == {"name", "role", "created_at", "last_login", "disabled",
+                             "locked_until"} and u["anna"]["last_login"] > 0
+          and u["lena"]["role"] == "legal" and not u["anna"]["disabled"],
+          "user fields %r" % u["anna"])
+    check(b"argon2" not in json.dumps(obj).encode(), "a hash in the user list")
+    for who in ("anna", "lena"):
+        c = S["anna"] if who == "anna" else Client(S["port"])
+        if who == "lena":
+            c.login("lena", "lena-passwort")
+        st, obj, _ = c.req("GET", "/api/users")
+        check(st == 403, "%s lists users: %d" % (who, st))
+        st, obj, _ = c.req("POST", "/api/users", {"name": "evil", "role": "admin",
+                                                  "password": "evil-passwort", "reason": "x"})
+        check(st == 403, "%s adds a user: %d %r" % (who, st, obj))
+    add = {"name": "paul", "role": "editor", "password": "paul-passwort-1", "reason": "neu im Team"}
+    st, obj, _ = adam.req("POST", "/api/users", dict(add, reason=""))
+    check(st == 400 and "reason" in obj["error"], "no reason: %d %r" % (st, obj))
+    st, obj, _ = adam.req("POST", "/api/users", dict(add, password="kurz"))
+    check(st == 400 and "password" in obj["error"], "short password: %d %r" % (st, obj))
+    st, obj, _ = adam.req("POST", "/api/users", dict(add, role="root"))
+    check(st == 400, "bad role: %d" % st)
+    st, obj, _ = adam.req("POST", "/api/users", dict(add, name="<b>x"))
+    check(st == 400, "bad name: %d" % st)
+    st, obj, _ = adam.req("POST", "/api/users", add, headers={"X-CSRF-Token": None})
+    check(st == 403, "add without CSRF: %d" % st)
+    st, obj, _ = adam.req("POST", "/api/users", add)
+    check(st == 200 and obj["user"]["name"] == "paul" and obj["user"]["role"] == "editor",
+          "add: %d %r" % (st, obj))
+    st, obj, _ = adam.req("POST", "/api/users", add)
+    check(st == 409, "second add: %d" % st)
+    paul = Client(S["port"])
+    st, obj = paul.login("paul", "paul-passwort-1")
+    check(st == 200 and obj["user"]["role"] == "editor", "new user logs in: %d %r" % (st, obj))
+
+    def change(name, **body):
+        return adam.req("POST", "/api/users/" + name, dict({"reason": "Test"}, **body))
+    st, obj, _ = change("paul", action="role", role="legal", reason="")
+    check(st == 400, "change without reason: %d" % st)
+    st, obj, _ = change("ghost", action="disable")
+    check(st == 404, "unknown user: %d" % st)
+    st, obj, _ = change("paul", action="fly")
+    check(st == 400, "unknown action: %d" % st)
+    st, obj, _ = change("paul", action="role", role="legal")
+    check(st == 200 and obj["user"]["role"] == "legal", "role: %d %r" % (st, obj))
+    st, obj, _ = paul.req("GET", "/api/session")
+    check(st == 200 and obj["user"]["role"] == "legal", "role in the session: %r" % obj)
+    st, obj, _ = change("paul", action="disable")
+    check(st == 200 and obj["user"]["disabled"], "disable: %d %r" % (st, obj))
+    st, obj, _ = paul.req("GET", "/api/session")
+    check(st == 401, "a disabled user's session lives on: %d" % st)
+    check(Client(S["port"]).login("paul", "paul-passwort-1")[0] == 401, "disabled user logs in")
+    st, obj, _ = change("paul", action="enable")
+    check(st == 200 and not obj["user"]["disabled"], "enable: %d %r" % (st, obj))
+    check(paul.login("paul", "paul-passwort-1")[0] == 200, "enabled user cannot log in")
+    st, obj, _ = change("paul", action="password", password="neues-passwort-2")
+    check(st == 200, "password: %d %r" % (st, obj))
+    st, obj, _ = paul.req("GET", "/api/session")
+    check(st == 401, "session after a password reset: %d" % st)
+    c = Client(S["port"])
+    check(c.login("paul", "paul-passwort-1")[0] == 401, "old password still works")
+    check(c.login("paul", "neues-passwort-2")[0] == 200, "new password does not work")
+    # throttled, then unlocked by the administrator
+    t = Client(S["port"], source="127.0.0.5")
+    for i in range(3):
+        t.login("paul", "falsch-%d" % i)
+    st, obj, _ = adam.req("GET", "/api/users")
+    locked = [x for x in obj["users"] if x["name"] == "paul"][0]["locked_until"]
+    check(locked > time.time() - 1, "throttle not shown: %r" % locked)
+    check(t.login("paul", "neues-passwort-2")[0] == 429, "not throttled")
+    st, obj, _ = change("paul", action="unlock")
+    check(st == 200 and obj["user"]["locked_until"] == 0, "unlock: %d %r" % (st, obj))
+    check(Client(S["port"]).login("paul", "neues-passwort-2")[0] == 200, "still locked")
+    # nobody locks the administrators out
+    st, obj, _ = change("adam", action="disable")
+    check(st == 409 and "own" in obj["error"], "self-disable: %d %r" % (st, obj))
+    st, obj, _ = change("adam", action="role", role="editor")
+    check(st == 409 and "last" in obj["error"], "last admin demoted: %d %r" % (st, obj))
+    kinds = {}
+    for e in sorted(audit_entries("user.*"), key=lambda e: -e["seq"]):
+        if e["actor"] != "ctl:root" or e["detail"]["user"] == "paul":
+            kinds.setdefault(e["kind"], []).append(e)
+    for k in ("user.add", "user.role", "user.disable", "user.enable", "user.password",
+              "user.unlock"):
+        check(k in kinds and kinds[k][0]["actor"] == "editor:adam"
+              and kinds[k][0]["detail"]["user"] == "paul" and kinds[k][0]["detail"]["reason"],
+              "audit %s: %r" % (k, kinds.get(k)))
+    check(kinds["user.role"][0]["detail"]["old_role"] == "editor", "old role %r" % kinds["user.role"])
+    check("password" not in json.dumps(kinds["user.password"][0]["detail"]).replace(
+        '"action": "password"', "").replace('"action":"password"', ""),
+        "a password in the audit: %r" % kinds["user.password"])
+
+
+def _login_burst(n, prefix, sources):
+    """n logins of unknown users, each on its own thread; returns the list
+    of (finish time, status) it fills and the threads."""
+    done = []
+    lock = threading.Lock()
+
+    def one(i):
+        c = Client(S["port"], source=sources[i % len(sources)])
+        try:
+            st, _ = c.login("%s%02d" % (prefix, i), "falsches-passwort")
+        except OSError as e:
+            st = repr(e)
+        with lock:
+            done.append((time.monotonic(), st))
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    return done, ts
+
+
+def password_jobs():
+    return int(S["d"].metrics().get("netiquetted_password_jobs", -1))
+
+
+def test_healthz_while_logins_pending():
+    n = 24
+    done, ts = _login_burst(n, "ghost", ["127.0.3.%d" % i for i in range(1, 4)])
+    # the loop reads /metrics while the workers hash: that already is the point
+    wait_for("logins queued on the workers", lambda: password_jobs() >= 12, 60, 0.02)
+    st, body = None, None
+    c = Client(S["port"])
+    r, body = c.req("GET", "/healthz", raw=True)
+    health_at = time.monotonic()
+    check(r.status == 200, "healthz %d" % r.status)
+    for t in ts:
+        t.join(120)
+    before = [x for x in done if x[0] < health_at]
+    check(len(done) == n and all(x[1] == 401 for x in done), "login results %r" % done)
+    check(len(before) <= n - 10, "/healthz answered only after %d of %d logins" % (
+        len(before), n))
+    check(password_jobs() == 0, "jobs left over")
+
+
+def test_sigterm_with_logins_in_flight():
+    n = 30
+    done, ts = _login_burst(n, "late", ["127.0.4.%d" % i for i in range(1, 3)])
+    wait_for("logins queued on the workers", lambda: password_jobs() >= 10, 60, 0.02)
+    S["d"].signal(signal.SIGTERM)
+    rc = S["d"].proc.wait(30)
+    for t in ts:
+        t.join(60)
+    check(rc == 0, "exit status %r after SIGTERM with logins in flight" % rc)
+    statuses = [x[1] for x in done]
+    # checks in hand finish (401), the queued ones are refused (503); none
+    # is left without an answer
+    check(len(statuses) == n and all(s in (401, 503) for s in statuses)
+          and 503 in statuses, "answers during shutdown %r" % statuses)
+    log = S["d"].read_log()
+    check("stopped" in log and "ERROR: AddressSanitizer" not in log, "shutdown log")
+
+
 def test_audit_verifies():
     rc, out, err = S["d"].audit_verify()
     check(rc == 0, "audit verify: %s %s" % (out, err))
@@ -466,7 +757,11 @@ if __name__ == "__main__":
                    test_item_detail_hostile_text, test_approve_reaches_platform_once,
                    test_undo_sends_inverse, test_dismiss_lowers_precision,
                    test_escalate_legal_evidence, test_assign_bulk, test_ctl_queue_token,
-                   test_metrics_queue, test_events_stream, test_audit_verifies])
+                   test_metrics_queue, test_events_stream, test_proxy_header_trusted_from_proxy,
+                   test_proxy_header_refused_elsewhere, test_proxy_unknown_user,
+                   test_proxy_config_errors, test_users_admin,
+                   test_healthz_while_logins_pending, test_audit_verifies,
+                   test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code
     finally:
