@@ -292,6 +292,79 @@ test_errors(void)
 	diags_free(&d);
 }
 
+/* proxy-auth-*: header names, networks, the pairing, and matching peers. */
+static void
+test_proxy(void)
+{
+	struct config	c;
+	struct diags	d = { 0 };
+	const char	bad[] =
+	    "proxy-auth-header = X Remote User\n"		/* 1 */
+	    "proxy-auth-from = 10.0.0.300\n"			/* 2 */
+	    "proxy-auth-from = 10.1.2.3/16\n"			/* 3 */
+	    "proxy-auth-from = ::/0\n"				/* 4 */
+	    "proxy-auth-from = 10.0.0.0/33\n"			/* 5 */
+	    "proxy-auth-from = proxy.example\n";		/* 6 */
+	const char	own[] = "proxy-auth-header = authorization\n"
+	    "proxy-auth-from = 127.0.0.1\n";
+	const char	lonely[] = "\nproxy-auth-from = 127.0.0.1\n";
+	const char	nofrom[] = "proxy-auth-header = X-Remote-User\n";
+	const char	good[] = "proxy-auth-header = X-Remote-User\n"
+	    "proxy-auth-from = 127.0.0.2\n"
+	    "proxy-auth-from = 10.8.0.0/16\n"
+	    "proxy-auth-from = fd00:1::/64\n"
+	    "proxy-auth-password-login = yes\n";
+
+	CHECK_INT(parse(bad, &c, &d), -1);
+	CHECK(has_diag(&d, 1, "not a header name"));
+	CHECK(has_diag(&d, 2, "not an IPv4 or IPv6"));
+	CHECK(has_diag(&d, 3, "host bits set beyond /16"));
+	CHECK(has_diag(&d, 4, "would trust every address"));
+	CHECK(has_diag(&d, 5, "prefix must be 1..32"));
+	CHECK(has_diag(&d, 6, "not an IPv4 or IPv6"));
+	config_free(&c);
+	diags_free(&d);
+	CHECK_INT(parse(own, &c, &d), -1);
+	CHECK(has_diag(&d, 1, "Authorization cannot carry the user name"));
+	config_free(&c);
+	diags_free(&d);
+	CHECK_INT(parse(lonely, &c, &d), -1);
+	CHECK(has_diag(&d, 2, "proxy-auth-header is not"));
+	config_free(&c);
+	diags_free(&d);
+	CHECK_INT(parse(nofrom, &c, &d), -1);
+	CHECK(has_diag(&d, 1, "needs proxy-auth-from"));
+	config_free(&c);
+	diags_free(&d);
+
+	CHECK_INT(parse(good, &c, &d), 0);
+	CHECK_STR(c.proxy_auth_header, "X-Remote-User");
+	CHECK_INT(c.proxy_auth_from.n, 3);
+	CHECK(c.proxy_auth_password_login);
+	CHECK(config_net_match(&c.proxy_auth_from, "127.0.0.2"));
+	CHECK(config_net_match(&c.proxy_auth_from, "::ffff:127.0.0.2"));
+	CHECK(!config_net_match(&c.proxy_auth_from, "127.0.0.1"));
+	CHECK(!config_net_match(&c.proxy_auth_from, "127.0.0.20"));
+	CHECK(config_net_match(&c.proxy_auth_from, "10.8.255.1"));
+	CHECK(!config_net_match(&c.proxy_auth_from, "10.9.0.1"));
+	CHECK(config_net_match(&c.proxy_auth_from, "fd00:1::7"));
+	CHECK(config_net_match(&c.proxy_auth_from, "fd00:1:0:0:ffff::1"));
+	CHECK(!config_net_match(&c.proxy_auth_from, "fd00:2::7"));
+	CHECK(!config_net_match(&c.proxy_auth_from, "::1"));
+	CHECK(!config_net_match(&c.proxy_auth_from, ""));
+	CHECK(!config_net_match(&c.proxy_auth_from, "not-an-address"));
+	CHECK(!config_net_match(&c.proxy_auth_from, NULL));
+	config_free(&c);
+	diags_free(&d);
+
+	/* off by default; a default config matches no peer */
+	config_init(&c);
+	CHECK(c.proxy_auth_header == NULL);
+	CHECK(!c.proxy_auth_password_login);
+	CHECK(!config_net_match(&c.proxy_auth_from, "127.0.0.1"));
+	config_free(&c);
+}
+
 static void
 test_durations(void)
 {
@@ -536,6 +609,7 @@ main(void)
 	test_defaults();
 	test_full();
 	test_errors();
+	test_proxy();
 	test_durations();
 	test_roundtrip();
 	test_token();
