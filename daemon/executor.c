@@ -544,13 +544,17 @@ executor_timer_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(d->exec_timer, &tv);
 }
 
+/*
+ * Activates the round rather than re-adding the timer with a zero
+ * timeout: libevent takes a timer that has just expired off the active
+ * list when it is re-added, so a kick per committed page would postpone
+ * the round for as long as pages keep arriving.
+ */
 void
 executor_kick(struct daemon *d)
 {
-	struct timeval tv = { 0, 0 };
-
 	if (d->exec_timer != NULL && !d->stopping)
-		evtimer_add(d->exec_timer, &tv);
+		event_active(d->exec_timer, EV_TIMEOUT, 1);
 }
 
 /*

@@ -93,6 +93,12 @@ httpc_timer_cb(CURLM *multi, long timeout_ms, void *arg)
 		evtimer_del(h->timer);
 		return 0;
 	}
+	if (timeout_ms == 0) {
+		/* "at once": activate, see executor_kick for why not a timer */
+		evtimer_del(h->timer);
+		event_active(h->timer, EV_TIMEOUT, 1);
+		return 0;
+	}
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	evtimer_add(h->timer, &tv);
@@ -397,4 +403,19 @@ size_t
 httpc_inflight(const struct httpc *h)
 {
 	return h->inflight;
+}
+
+/*
+ * Lets curl start what was just submitted, instead of at the next loop
+ * turn.  For a caller that is about to keep the loop busy (screening a
+ * page) and wants its request on the wire meanwhile.  Completions are not
+ * read here: this may run inside a completion callback, and the check that
+ * called it reads the rest.
+ */
+void
+httpc_kick(struct httpc *h)
+{
+	int running;
+
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 }

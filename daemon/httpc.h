@@ -44,5 +44,6 @@ int		 httpc_submit_mail(struct httpc *, const char *url,
 		    const char *msg, size_t msglen, long timeout_ms,
 		    httpc_done_cb, void *arg);
 size_t		 httpc_inflight(const struct httpc *);
+void		 httpc_kick(struct httpc *);
 
 #endif

@@ -59,6 +59,7 @@ struct account {
 	unsigned			 caps;
 	struct event			*poll_timer;
 	bool				 polling;	/* request in flight */
+	char				*poll_cursor;	/* it asked from here */
 	int				 poll_failures;	/* consecutive */
 	time_t				 paused_until;	/* rate limit */
 	uint64_t			 pages;

@@ -4,8 +4,12 @@
  * One timer per account.  When it fires, the connector builds the request
  * for the stored cursor, httpc sends it, and the answer is parsed into a
  * page that screen_page records in one transaction with the new cursor.
- * An unfinished catch-up asks for the next page at once; a finished one
- * waits for the poll interval.  Transport errors, 5xx and pages that cannot
+ * An unfinished catch-up asks for the next page as soon as this one is
+ * parsed, before it is screened and committed, so that the platform
+ * prepares page n+1 while the daemon records page n; a finished one waits
+ * for the poll interval.  The cursor stays what the store says: an answer
+ * is used only if it was asked for from the stored cursor, so a page
+ * whose commit failed is fetched again, never skipped.  Transport errors, 5xx and pages that cannot
  * be trusted back off exponentially and never move the cursor; 429 and an
  * exhausted rate limit wait for the platform's reset.  The daemon keeps
  * running through all of it.
@@ -24,6 +28,74 @@
 #define POLL_BACKOFF_MAX	300
 
 static void	poller_schedule(struct account *, long seconds);
+static void	poller_done_cb(void *, const struct http_response *,
+		    const char *);
+
+/*
+ * Sends the inbox request for the page after cursor (NULL: the newest
+ * page).  Returns -1 when no request could be started.
+ */
+static int
+poller_fetch(struct account *a, const char *cursor)
+{
+	struct daemon		*d = a->d;
+	struct http_request	 req;
+	struct conn_error	 ce;
+
+	memset(&req, 0, sizeof req);
+	conn_error_clear(&ce);
+	if (a->conn->poll_request(&a->ca, CONN_STREAM_INBOX, cursor, &req,
+	    &ce) == -1) {
+		log_warnx("account %s: cannot build poll request: %s",
+		    a->conf->name, ce.msg);
+		http_request_free(&req);
+		return -1;
+	}
+	d->m.polls++;
+	if (httpc_submit(d->http, &req, d->conf->request_timeout * 1000L,
+	    poller_done_cb, a) == -1) {
+		log_warnx("account %s: cannot start poll request", a->conf->name);
+		http_request_free(&req);
+		return -1;
+	}
+	http_request_free(&req);
+	httpc_kick(d->http);
+	free(a->poll_cursor);
+	a->poll_cursor = cursor != NULL ? xstrdup(cursor) : NULL;
+	a->polling = true;
+	return 0;
+}
+
+/* The stored cursor, "0" for a backfilling account that has none yet. */
+static int
+poller_cursor(struct account *a, char **cursor)
+{
+	struct store_err e = { { 0 } };
+
+	*cursor = NULL;
+	if (store_cursor_get(a->d->store, a->conf->name, "inbox", cursor,
+	    &e) == -1) {
+		log_warnx("account %s: %s", a->conf->name, e.msg);
+		return -1;
+	}
+	/*
+	 * "0" is older than every id: with backfill the first start walks the
+	 * whole history with min_id paging instead of taking the newest page.
+	 */
+	if (*cursor == NULL && a->conf->backfill)
+		*cursor = xstrdup("0");
+	return 0;
+}
+
+static long
+poller_backoff(struct account *a)
+{
+	long wait;
+
+	a->poll_failures++;
+	wait = 1L << (a->poll_failures < 8 ? a->poll_failures : 8);
+	return wait > POLL_BACKOFF_MAX ? POLL_BACKOFF_MAX : wait;
+}
 
 static void
 poller_done_cb(void *arg, const struct http_response *resp, const char *error)
@@ -37,6 +109,7 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 	char			*cursor = NULL;
 	time_t			 now = daemon_now(d);
 	long			 wait;
+	bool			 prefetched = false, same;
 
 	a->polling = false;
 	if (d->stopping)
@@ -45,22 +118,27 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 	a->conn->parse_ratelimit(resp, now, &rl);
 	if (error != NULL) {
 		d->m.poll_errors++;
-		a->poll_failures++;
-		wait = 1L << (a->poll_failures < 8 ? a->poll_failures : 8);
-		if (wait > POLL_BACKOFF_MAX)
-			wait = POLL_BACKOFF_MAX;
+		wait = poller_backoff(a);
 		log_warnx("account %s: poll failed: %s; retry in %lds",
 		    a->conf->name, error, wait);
 		poller_schedule(a, wait);
 		return;
 	}
-	if (store_cursor_get(d->store, a->conf->name, "inbox", &cursor, &e) == -1) {
-		log_warnx("account %s: %s", a->conf->name, e.msg);
+	if (poller_cursor(a, &cursor) == -1) {
 		poller_schedule(a, 5);
 		return;
 	}
-	if (cursor == NULL && a->conf->backfill)
-		cursor = xstrdup("0");
+	same = cursor == NULL ? a->poll_cursor == NULL :
+	    a->poll_cursor != NULL && strcmp(cursor, a->poll_cursor) == 0;
+	if (!same) {
+		/* Asked ahead of a page whose commit failed: ask again. */
+		log_debug("account %s: answer for cursor %s dropped, the store "
+		    "is at %s", a->conf->name, a->poll_cursor ? a->poll_cursor :
+		    "(none)", cursor ? cursor : "(none)");
+		free(cursor);
+		poller_schedule(a, a->poll_failures > 0 ? 5 : 0);
+		return;
+	}
 	memset(&page, 0, sizeof page);
 	conn_error_clear(&ce);
 	if (a->conn->parse_page(&a->ca, CONN_STREAM_INBOX, cursor, resp, &page,
@@ -79,10 +157,7 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 			return;
 		}
 		d->m.poll_errors++;
-		a->poll_failures++;
-		wait = 1L << (a->poll_failures < 8 ? a->poll_failures : 8);
-		if (wait > POLL_BACKOFF_MAX)
-			wait = POLL_BACKOFF_MAX;
+		wait = poller_backoff(a);
 		if (ce.status == CONN_AUTH)
 			wait = POLL_BACKOFF_MAX;
 		log_warnx("account %s: page rejected (%s, HTTP %d): %s; retry in "
@@ -93,20 +168,27 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 	}
 	free(cursor);
 	a->pages++;
+	if ((rl.known & CONN_RL_REMAINING) && rl.remaining <= 0 &&
+	    (rl.known & CONN_RL_RESET) && rl.reset > now)
+		a->paused_until = rl.reset;
+	else if (!page.done && page.next_cursor != NULL)
+		prefetched = poller_fetch(a, page.next_cursor) == 0;
 	if (screen_page(d, a, &page, &e) == -1) {
 		log_warnx("account %s: recording page failed: %s", a->conf->name,
 		    e.msg);
 		conn_page_free(&page);
-		poller_schedule(a, 5);
+		a->poll_failures++;
+		if (!prefetched)
+			poller_schedule(a, 5);
 		return;
 	}
 	a->poll_failures = 0;
-	if ((rl.known & CONN_RL_REMAINING) && rl.remaining <= 0 &&
-	    (rl.known & CONN_RL_RESET) && rl.reset > now) {
-		a->paused_until = rl.reset;
-		poller_schedule(a, (long)(rl.reset - now));
-	} else if (!page.done)
-		poller_schedule(a, 0);
+	if (a->paused_until > now)
+		poller_schedule(a, (long)(a->paused_until - now));
+	else if (prefetched)
+		;	/* the next page's answer carries on */
+	else if (!page.done)
+		poller_schedule(a, page.next_cursor != NULL ? 0 : 5);
 	else
 		poller_schedule(a, a->conf->poll_interval);
 	conn_page_free(&page);
@@ -117,10 +199,7 @@ poller_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct account		*a = arg;
 	struct daemon		*d = a->d;
-	struct http_request	 req;
-	struct conn_error	 ce;
-	struct store_err	 e = { { 0 } };
-	char			*cursor = NULL;
+	char			*cursor;
 
 	if (d->stopping || a->polling)
 		return;
@@ -128,37 +207,13 @@ poller_timer_cb(evutil_socket_t fd, short what, void *arg)
 		poller_schedule(a, (long)(a->paused_until - daemon_now(d)));
 		return;
 	}
-	if (store_cursor_get(d->store, a->conf->name, "inbox", &cursor, &e) == -1) {
-		log_warnx("account %s: %s", a->conf->name, e.msg);
+	if (poller_cursor(a, &cursor) == -1) {
 		poller_schedule(a, 5);
 		return;
 	}
-	/*
-	 * "0" is older than every id: with backfill the first start walks the
-	 * whole history with min_id paging instead of taking the newest page.
-	 */
-	if (cursor == NULL && a->conf->backfill)
-		cursor = xstrdup("0");
-	memset(&req, 0, sizeof req);
-	conn_error_clear(&ce);
-	if (a->conn->poll_request(&a->ca, CONN_STREAM_INBOX, cursor, &req,
-	    &ce) == -1) {
-		log_warnx("account %s: cannot build poll request: %s",
-		    a->conf->name, ce.msg);
-		free(cursor);
-		http_request_free(&req);
-		poller_schedule(a, a->conf->poll_interval);
-		return;
-	}
+	if (poller_fetch(a, cursor) == -1)
+		poller_schedule(a, cursor == NULL ? a->conf->poll_interval : 5);
 	free(cursor);
-	d->m.polls++;
-	if (httpc_submit(d->http, &req, d->conf->request_timeout * 1000L,
-	    poller_done_cb, a) == -1) {
-		log_warnx("account %s: cannot start poll request", a->conf->name);
-		poller_schedule(a, 5);
-	} else
-		a->polling = true;
-	http_request_free(&req);
 }
 
 static void
@@ -203,5 +258,7 @@ poller_stop(struct daemon *d)
 			event_free(d->accounts[i].poll_timer);
 			d->accounts[i].poll_timer = NULL;
 		}
+		free(d->accounts[i].poll_cursor);
+		d->accounts[i].poll_cursor = NULL;
 	}
 }

@@ -272,7 +272,7 @@ class Sampler(threading.Thread):
     def __init__(self, daemon, pid):
         super().__init__(daemon=True)
         self.d, self.pid = daemon, pid
-        self.samples = []       # (time, items_new, outbox_pending, rss_kb)
+        self.samples = []       # (time, items_new, outbox_pending, rss_kb, sent)
         self.stop = False
 
     def run(self):
@@ -283,7 +283,10 @@ class Sampler(threading.Thread):
                 self.samples.append((time.time(),
                                      int(m.get('netiquetted_items_total{outcome="new"}', 0)),
                                      int(m.get("netiquetted_outbox_pending", -1)),
-                                     kb(st.get("VmRSS"))))
+                                     kb(st.get("VmRSS")),
+                                     sum(int(v) for k, v in m.items()
+                                         if k.startswith("netiquetted_actions_total{")
+                                         and 'result="sent"' in k)))
             except (OSError, ValueError, nqtest.Failure):
                 pass
             time.sleep(0.05)
@@ -534,6 +537,15 @@ def main():
                                 int(m.get("netiquetted_action_retries_total", 0))))
         log("screened at +%.1f s, outbox drained at +%.1f s (wall, from seeding)"
             % (t_screened - wall0, t_drained - wall0))
+        if sampler.samples:
+            # items screened and actions sent, per second of the run
+            line, t0s, prev = [], sampler.samples[0][0], sampler.samples[0]
+            for smp in sampler.samples[1:]:
+                if smp[0] - prev[0] >= 1.0 or smp is sampler.samples[-1]:
+                    line.append("+%.0fs %d/%d" % (smp[0] - t0s, smp[1] - prev[1],
+                                                  smp[4] - prev[4]))
+                    prev = smp
+            log("timeline (items/actions sent per ~1 s): " + "  ".join(line))
         log("RSS after %d items: VmRSS %.1f MB, VmHWM %.1f MB (start %.1f MB; "
             "peak sampled %.1f MB)" % (n, kb(st1.get("VmRSS")) / 1024,
                                        kb(st1.get("VmHWM")) / 1024,
