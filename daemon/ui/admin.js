@@ -1,10 +1,10 @@
 // admin.js: the administrators' pages: rule quality (precision as judged by
-// the editors, and the items behind each number), the audit log with
-// filters, and the user list.
+// the editors, and the items behind each number) and the audit log with
+// filters.  The user page is users.js.
 
 import { api } from './api.js';
 import { h, replace, when } from './dom.js';
-import { ctx, ROLES, STATES, showError, cat, st, authorNodes } from './state.js';
+import { ctx, STATES, showError, cat, st, authorNodes } from './state.js';
 import { lostIfUnauthorized } from './queue.js';
 
 const OUTCOMES = ['hits', 'open', 'approved', 'dismissed', 'escalated', 'closed'];
@@ -214,19 +214,4 @@ function dateOf(s) {
 
 function secs(date, end) {
 	return Math.floor(new Date(date + (end ? 'T23:59:59' : 'T00:00:00')).getTime() / 1000);
-}
-
-export function usersView(root) {
-	document.title = 'Benutzer – netiquetted';
-	replace(root, h('h1', { id: 'view-title' }, 'Benutzer'));
-	api.users().then(r => {
-		root.appendChild(h('table', { id: 'users-table' },
-			h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Rolle'),
-				h('th', { scope: 'col' }, 'angelegt'), h('th', { scope: 'col' }, 'letzte Anmeldung'))),
-			h('tbody', null, (r.users || []).map(u => h('tr', null,
-				h('td', null, u.name), h('td', null, ROLES[u.role] || u.role),
-				h('td', null, when(u.created_at)), h('td', null, when(u.last_login)))))));
-		root.appendChild(h('p', { class: 'muted' }, 'Benutzer legen Sie mit „netiquettectl user add NAME --role editor|legal|admin“ an.'));
-	}).catch(e => fail(root, e));
-	return { name: 'users' };
 }

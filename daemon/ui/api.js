@@ -77,6 +77,8 @@ export const api = {
 	ruleItems: (rule, outcome, limit, offset) =>
 		get('/api/rules/' + enc(rule) + '/items' + qs({ outcome, limit, offset })),
 	users: () => get('/api/users'),
+	userAdd: body => post('/api/users', body),
+	userChange: (name, body) => post('/api/users/' + enc(name), body),
 	audit: params => get('/api/audit' + qs(params)),
 	healthz: () => get('/healthz'),
 };

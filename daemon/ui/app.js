@@ -7,7 +7,8 @@ import { h, $, $$, replace } from './dom.js';
 import { ctx, ROLES, announce, showError, germanError, isTyping } from './state.js';
 import { queueView } from './queue.js';
 import { itemView } from './item.js';
-import { rulesView, ruleItemsView, auditView, usersView } from './admin.js';
+import { rulesView, ruleItemsView, auditView } from './admin.js';
+import { usersView } from './users.js';
 
 const main = () => $('#main');
 
