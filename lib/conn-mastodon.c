@@ -317,7 +317,8 @@ mastodon_text(const json_t *st, const char *spoiler, const char *html)
  */
 static int
 mastodon_parse_one(const struct conn_account *a, const json_t *n,
-    const char *path, struct conn_item *it, char *why, size_t whylen)
+    const char *raw, size_t rawlen, const char *path, struct conn_item *it,
+    char *why, size_t whylen)
 {
 	const json_t *st, *au;
 	const char *type, *sid, *html, *aid, *acct, *dname, *vis, *spoiler;
@@ -401,7 +402,9 @@ mastodon_parse_one(const struct conn_account *a, const json_t *n,
 	it->author_name = xstrdup(dname != NULL ? dname : "");
 	it->text = mastodon_text(st, spoiler, html);
 	it->html = xstrdup(html);
-	it->raw_json = json_dumps(n, JSON_COMPACT);
+	/* the platform's own bytes for evidence, when the page gave them */
+	it->raw_json = raw != NULL ? xstrndup(raw, rawlen) :
+	    json_dumps(n, JSON_COMPACT);
 	if (it->raw_json == NULL)
 		it->raw_json = xstrdup("{}");
 	if (url != NULL)
@@ -428,6 +431,7 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 {
 	json_t *root, *n, *idv;
 	json_error_t jerr;
+	struct conn_span *spans;
 	char path[48], why[320];
 	const char *best = NULL;
 	size_t i, nvalid = 0;
@@ -457,6 +461,13 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 	}
 	p->items = xcalloc(json_array_size(root) ? json_array_size(root) : 1,
 	    sizeof *p->items);
+	spans = xcalloc(json_array_size(root) ? json_array_size(root) : 1,
+	    sizeof *spans);
+	if (conn_json_array_spans(r->body, r->bodylen, spans,
+	    json_array_size(root)) != (long)json_array_size(root)) {
+		free(spans);
+		spans = NULL;
+	}
 	json_array_foreach(root, i, n) {
 		const char *nid = NULL;
 
@@ -484,8 +495,9 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 		nvalid++;
 		if (best == NULL || conn_id_cmp(nid, best) > 0)
 			best = nid;
-		rv = mastodon_parse_one(a, n, path, &p->items[p->nitems], why,
-		    sizeof why);
+		rv = mastodon_parse_one(a, n, spans ? r->body + spans[i].off :
+		    NULL, spans ? spans[i].len : 0, path, &p->items[p->nitems],
+		    why, sizeof why);
 		if (rv == 1)
 			p->nitems++;
 		else if (rv == -1)
@@ -493,6 +505,7 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 	}
 	if (json_array_size(root) > 0 && nvalid == 0) {
 		/* Nothing to move the cursor past: the same page again. */
+		free(spans);
 		conn_page_free(p);
 		conn_error_set(err, CONN_RETRY, r->status,
 		    "notifications: no entry with a usable id");
@@ -508,6 +521,7 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 	 */
 	p->done = cursor == NULL || json_array_size(root) == 0 ||
 	    p->next_cursor == NULL;
+	free(spans);
 	json_decref(root);
 	return 0;
 }

@@ -507,3 +507,67 @@ conn_id_cmp(const char *a, const char *b)
 	c = strcmp(a, b);
 	return c < 0 ? -1 : c > 0;
 }
+
+static bool
+conn_json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+long
+conn_json_array_spans(const char *s, size_t len, struct conn_span *spans,
+    size_t max)
+{
+	size_t	 i = 0, start, depth;
+	long	 n = 0;
+	bool	 instr;
+
+	while (i < len && conn_json_ws(s[i]))
+		i++;
+	if (i == len || s[i] != '[')
+		return -1;
+	i++;
+	for (;;) {
+		while (i < len && conn_json_ws(s[i]))
+			i++;
+		if (i == len)
+			return -1;
+		if (s[i] == ']')
+			return n;
+		start = i;
+		depth = 0;
+		instr = false;
+		for (; i < len; i++) {
+			char c = s[i];
+
+			if (instr) {
+				if (c == '\\')
+					i++;
+				else if (c == '"')
+					instr = false;
+			} else if (c == '"')
+				instr = true;
+			else if (c == '{' || c == '[')
+				depth++;
+			else if (c == '}' || c == ']') {
+				if (depth == 0)
+					break;
+				depth--;
+			} else if (c == ',' && depth == 0)
+				break;
+		}
+		if (i >= len)
+			return -1;
+		if ((size_t)n < max) {
+			size_t end = i;
+
+			while (end > start && conn_json_ws(s[end - 1]))
+				end--;
+			spans[n].off = start;
+			spans[n].len = end - start;
+		}
+		n++;
+		if (s[i] == ',')
+			i++;
+	}
+}

@@ -312,4 +312,19 @@ int		 conn_id_cmp(const char *, const char *);
 /* True when s is 1..32 ASCII digits. */
 bool		 conn_id_is_numeric(const char *s);
 
+/* Where one element of a JSON array lies in the text it was parsed from. */
+struct conn_span {
+	size_t	off;
+	size_t	len;
+};
+/*
+ * Splits the top-level JSON array in s into its elements' byte spans, so
+ * that a connector can keep each item's JSON exactly as the platform sent
+ * it instead of serializing the parsed value again.  For text a JSON
+ * parser has already accepted; returns the number of elements (at most
+ * max spans are filled), or -1 when s is not an array.
+ */
+long		 conn_json_array_spans(const char *s, size_t len,
+		    struct conn_span *spans, size_t max);
+
 #endif

@@ -4,6 +4,7 @@
  * the body; every parser that reads a response sees it.  Besides not
  * crashing, a successful page must be internally consistent.
  */
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    p.items[i].author_id == NULL ||
 			    p.items[i].raw_json == NULL)
 				abort();
+		/* each item's raw JSON is one whole value of the page */
+		for (i = 0; i < p.nitems; i++) {
+			json_t *v = json_loads(p.items[i].raw_json, 0, NULL);
+
+			if (v == NULL || !json_is_object(v))
+				abort();
+			json_decref(v);
+		}
 		if (p.next_cursor != NULL && !conn_id_is_numeric(p.next_cursor))
 			abort();
 		conn_page_free(&p);

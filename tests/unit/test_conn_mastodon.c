@@ -164,10 +164,38 @@ test_parse_example(void)
 		CHECK(it->parent_id == NULL);
 		CHECK_STR(it->created_at_iso, "2022-08-30T23:09:52.359Z");
 		CHECK_INT(it->created_at, 1661900992);
-		CHECK(strncmp(it->raw_json, "{\"id\":\"68739215\"", 16) == 0);
+		/* the platform's bytes, as they stood in the page */
+		CHECK(strstr(body, it->raw_json) != NULL);
+		CHECK(strncmp(it->raw_json, "{", 1) == 0);
+		CHECK(it->raw_json[strlen(it->raw_json) - 1] == '}');
+		CHECK(strstr(it->raw_json, "\"68739215\"") != NULL);
 	}
 	conn_page_free(&p);
 	free(body);
+}
+
+static void
+test_json_spans(void)
+{
+	struct conn_span	 sp[4];
+	const char		*s;
+
+	s = " [ {\"a\": \"x,]}\\\"\"} ,\n[1, [2]] , \"s\",3 ] ";
+	CHECK_INT(conn_json_array_spans(s, strlen(s), sp, 4), 4);
+	CHECK(strncmp(s + sp[0].off, "{\"a\": \"x,]}\\\"\"}", sp[0].len) == 0 &&
+	    sp[0].len == strlen("{\"a\": \"x,]}\\\"\"}"));
+	CHECK(strncmp(s + sp[1].off, "[1, [2]]", sp[1].len) == 0 &&
+	    sp[1].len == 8);
+	CHECK(sp[2].len == 3 && s[sp[2].off] == '"');
+	CHECK(sp[3].len == 1 && s[sp[3].off] == '3');
+	/* more elements than spans: counted, not written */
+	CHECK_INT(conn_json_array_spans(s, strlen(s), sp, 1), 4);
+	CHECK_INT(conn_json_array_spans("[]", 2, sp, 4), 0);
+	CHECK_INT(conn_json_array_spans(" [ ] ", 5, sp, 4), 0);
+	CHECK_INT(conn_json_array_spans("{}", 2, sp, 4), -1);
+	CHECK_INT(conn_json_array_spans("[1,", 3, sp, 4), -1);
+	CHECK_INT(conn_json_array_spans("[\"]", 3, sp, 4), -1);
+	CHECK_INT(conn_json_array_spans("", 0, sp, 4), -1);
 }
 
 static void
@@ -719,6 +747,7 @@ main(void)
 	test_table();
 	test_poll_request();
 	test_parse_example();
+	test_json_spans();
 	test_parse_page();
 	test_wrong_types();
 	test_broken();
