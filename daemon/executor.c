@@ -253,33 +253,17 @@ exec_settle(struct daemon *d, struct exec_job *j)
 	conn_action_result_free(&res);
 }
 
+/* Settles every answer received since the last round, in its transaction. */
 static void
-exec_flush_cb(evutil_socket_t fd, short what, void *arg)
+exec_settle_answered(struct daemon *d)
 {
-	struct daemon		*d = arg;
-	struct exec_job		*j;
-	struct store_err	 e = { { 0 } };
-	bool			 txn;
+	struct exec_job	*j;
 
-	d->exec_flush_pending = false;
-	txn = store_begin(d->store, &e) == 0;
-	if (!txn)
-		log_warnx("outbox: %s", e.msg);
 	while ((j = TAILQ_FIRST(&d->exec_answered)) != NULL) {
 		TAILQ_REMOVE(&d->exec_answered, j, entry);
 		exec_settle(d, j);
 		exec_job_free(j);
 	}
-	if (txn && store_commit(d->store, &e) == -1) {
-		/*
-		 * Nothing is lost: the rows stay "sent" and are resent with
-		 * their idempotency keys on the next start.
-		 */
-		log_warnx("outbox: commit of confirmations failed: %s", e.msg);
-		store_rollback(d->store);
-	}
-	if (!d->stopping)
-		executor_kick(d);
 }
 
 static void
@@ -287,7 +271,6 @@ exec_done_cb(void *arg, const struct http_response *resp, const char *error)
 {
 	struct exec_job	*j = arg;
 	struct daemon	*d = j->d;
-	struct timeval	 tv = { 0, 0 };
 	size_t		 i;
 
 	d->exec_inflight--;
@@ -304,11 +287,9 @@ exec_done_cb(void *arg, const struct http_response *resp, const char *error)
 	j->resp.bodylen = resp->bodylen;
 	if (error != NULL)
 		j->transport_error = xstrdup(error);
+	/* settled by the next round, together with whatever goes out then */
 	TAILQ_INSERT_TAIL(&d->exec_answered, j, entry);
-	if (!d->exec_flush_pending) {
-		d->exec_flush_pending = true;
-		event_base_once(d->base, -1, EV_TIMEOUT, exec_flush_cb, d, &tv);
-	}
+	executor_kick(d);
 }
 
 static const char *
@@ -447,37 +428,39 @@ exec_prepare(struct daemon *d, const struct store_outbox_row *row)
 }
 
 /*
- * One round: every due row that can go is marked "sent" (with its audit
- * entry) in one commit, and only then do the requests leave.  One fsync
- * per round instead of two per action, and the contract holds: a request
- * is never on the wire while its row could still read "pending".
+ * One round, one commit: the answers received since the last round are
+ * settled, and every due row that can go is marked "sent" (with its audit
+ * entry); only after the commit do the requests leave.  One fsync per
+ * round instead of two per action, and the contract holds: a request is
+ * never on the wire while its row could still read "pending".  If the
+ * commit fails, nothing leaves, and the settled rows stay "sent" to be
+ * resent with their idempotency keys on the next start.
  */
 static void
 executor_round(struct daemon *d)
 {
 	struct store_outbox_row	*rows = NULL;
 	struct store_err	 e = { { 0 } };
-	struct exec_job		**jobs;
+	struct exec_job		**jobs = NULL;
 	size_t			 n = 0, i, nj = 0;
 	time_t			 now = daemon_now(d);
 
-	if (d->stopping || d->exec_inflight >= EXEC_MAX_INFLIGHT)
+	if (d->stopping || (TAILQ_EMPTY(&d->exec_answered) &&
+	    d->exec_inflight >= EXEC_MAX_INFLIGHT))
 		return;
-	if (store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
-		log_warnx("outbox: %s", e.msg);
-		return;
-	}
-	if (n == 0) {
-		store_outbox_rows_free(rows, n);
-		return;
-	}
-	jobs = xcalloc(n, sizeof *jobs);
 	if (store_begin(d->store, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
-		store_outbox_rows_free(rows, n);
-		free(jobs);
 		return;
 	}
+	exec_settle_answered(d);
+	if (d->exec_inflight < EXEC_MAX_INFLIGHT &&
+	    store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		store_err_clear(&e);
+		n = 0;
+	}
+	if (n > 0)
+		jobs = xcalloc(n, sizeof *jobs);
 	for (i = 0; i < n && d->exec_inflight + nj < EXEC_MAX_INFLIGHT; i++) {
 		struct exec_job *j = exec_prepare(d, &rows[i]);
 
@@ -587,12 +570,24 @@ executor_start(struct daemon *d)
 	return 0;
 }
 
-/* Settles answers not yet flushed; after httpc_free, before exit. */
+/* Settles answers not yet settled; after httpc_free, before exit. */
 void
 executor_flush(struct daemon *d)
 {
-	if (!TAILQ_EMPTY(&d->exec_answered))
-		exec_flush_cb(-1, 0, d);
+	struct store_err e = { { 0 } };
+
+	if (TAILQ_EMPTY(&d->exec_answered))
+		return;
+	if (store_begin(d->store, &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		return;
+	}
+	exec_settle_answered(d);
+	if (store_commit(d->store, &e) == -1) {
+		/* the rows stay "sent": resent with their keys on next start */
+		log_warnx("outbox: commit of confirmations failed: %s", e.msg);
+		store_rollback(d->store);
+	}
 }
 
 void

@@ -84,7 +84,6 @@ struct daemon {
 	struct event		*exec_timer;
 	size_t			 exec_inflight;
 	struct exec_jobs	 exec_answered;	/* answers not yet settled */
-	bool			 exec_flush_pending;
 	bool			 stopping;
 	bool			 ready;
 	time_t			 started;
