@@ -18,6 +18,7 @@
 
 #include "netiquetted.h"
 #include "users.h"
+#include "workq.h"
 
 struct event;
 struct evhttp_request;
@@ -40,7 +41,7 @@ struct api_auth_slot {
 	time_t	 last;
 };
 
-struct api_pwpool;	/* api-pwhash.c */
+struct workq;		/* workq.h */
 
 struct api_events_client;	/* api-events.c */
 TAILQ_HEAD(api_events_clients, api_events_client);
@@ -62,7 +63,7 @@ struct api_state {
 	struct api_auth_slot	 auth_slots[API_AUTH_SLOTS];
 
 	/* api-pwhash.c */
-	struct api_pwpool	*pwpool;
+	struct workq		*pwpool;
 
 	/* api-queue.c: queue pages shared by the editors who poll them */
 	struct api_qcache {
@@ -158,7 +159,7 @@ enum api_pwop {
 };
 
 struct api_pwjob {
-	TAILQ_ENTRY(api_pwjob)	 entry;
+	struct workq_job	 wq;		/* first: the pool's handle */
 	/* the worker's while it runs */
 	enum api_pwop		 op;
 	char			*password;	/* owned; wiped when checked */
