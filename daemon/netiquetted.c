@@ -30,12 +30,14 @@
 #endif
 
 #include "audit.h"
+#include "checkpoint.h"
 #include "httpc.h"
 #include "log.h"
 #include "netiquetted.h"
 #include "xmalloc.h"
 
 #define STOP_GRACE_SECONDS	5
+#define STORE_CKPT_PAGES	1000	/* WAL pages, SQLite's default */
 
 static void
 daemon_notify(const char *state)
@@ -457,6 +459,10 @@ main(int argc, char **argv)
 		fatal("state directory %s", d->conf->state_dir);
 	if ((d->store = store_open(d->conf->state_dir, &e)) == NULL)
 		fatalx("store: %s", e.msg);
+	/* without it SQLite checkpoints inside the loop's commits: slower */
+	if ((d->ckpt = checkpointer_start(d->store, STORE_CKPT_PAGES,
+	    &e)) == NULL)
+		log_warnx("store: %s; checkpoints stay in the loop", e.msg);
 	if (daemon_setup_accounts(d) == -1)
 		fatalx("accounts are not usable; see above");
 	d->scratch = rs_scratch_new(d->rs);
@@ -513,6 +519,7 @@ main(int argc, char **argv)
 		event_free(d->ev_watchdog);
 	event_base_free(d->base);
 	curl_global_cleanup();
+	checkpointer_stop(d->ckpt);
 	store_close(d->store);
 	rs_scratch_free(d->scratch);
 	rs_free(d->rs);

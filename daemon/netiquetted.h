@@ -25,6 +25,8 @@ struct exec_job;
 TAILQ_HEAD(exec_jobs, exec_job);
 struct evhttp;
 struct api_state;
+struct workq;
+struct checkpointer;
 struct httpc;
 
 /* Counters for /metrics; monotonic over the process lifetime. */
@@ -75,6 +77,7 @@ struct daemon {
 	struct ruleset		*rs;
 	struct rs_scratch	*scratch;
 	struct store		*store;
+	struct checkpointer	*ckpt;		/* checkpoint.h */
 	struct httpc		*http;
 	struct account		*accounts;
 	size_t			 naccounts;
@@ -82,6 +85,7 @@ struct daemon {
 	struct api_state	*api_state;	/* api.h */
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	struct event		*exec_timer;
+	struct workq		*parseq;	/* poller.c: page parser */
 	size_t			 exec_inflight;
 	struct exec_jobs	 exec_answered;	/* answers not yet settled */
 	bool			 stopping;

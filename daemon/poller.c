@@ -2,17 +2,19 @@
  * poller.c: fetches each account's new comments and direct messages.
  *
  * One timer per account.  When it fires, the connector builds the request
- * for the stored cursor, httpc sends it, and the answer is parsed into a
- * page that screen_page records in one transaction with the new cursor.
- * An unfinished catch-up asks for the next page as soon as this one is
- * parsed, before it is screened and committed, so that the platform
- * prepares page n+1 while the daemon records page n; a finished one waits
- * for the poll interval.  The cursor stays what the store says: an answer
- * is used only if it was asked for from the stored cursor, so a page
- * whose commit failed is fetched again, never skipped.  Transport errors, 5xx and pages that cannot
- * be trusted back off exponentially and never move the cursor; 429 and an
- * exhausted rate limit wait for the platform's reset.  The daemon keeps
- * running through all of it.
+ * for the stored cursor and httpc sends it.  The answer is parsed on the
+ * parser thread (the connector's parser is a pure function) and comes
+ * back to the loop, where screen_page records the page in one transaction
+ * with the new cursor.  An unfinished catch-up asks for the next page as
+ * soon as this one is parsed, before it is screened and committed, so
+ * that the platform prepares page n+1 and the parser parses it while the
+ * loop records page n; a finished one waits for the poll interval.  The
+ * cursor stays what the store says: an answer is used only if it was
+ * asked for from the stored cursor, so a page whose commit failed is
+ * fetched again, never skipped.  Transport errors, 5xx and pages that
+ * cannot be trusted back off exponentially and never move the cursor; 429
+ * and an exhausted rate limit wait for the platform's reset.  The daemon
+ * keeps running through all of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "netiquetted.h"
+#include "workq.h"
 #include "xmalloc.h"
 
 #define POLL_BACKOFF_MAX	300
@@ -97,25 +100,129 @@ poller_backoff(struct account *a)
 	return wait > POLL_BACKOFF_MAX ? POLL_BACKOFF_MAX : wait;
 }
 
+/* A page on its way through the parse worker. */
+struct poller_parse {
+	struct workq_job	 wq;
+	struct account		*a;
+	char			*cursor;	/* asked from here */
+	struct http_response	 resp;		/* a copy, owned */
+	char			*body;
+	struct conn_ratelimit	 rl;
+	/* the worker's result */
+	int			 rc;
+	struct conn_page	 page;
+	struct conn_error	 ce;
+};
+
+static void
+poller_parse_free(struct poller_parse *pp)
+{
+	free(pp->cursor);
+	http_headers_free(&pp->resp.headers);
+	free(pp->body);
+	conn_page_free(&pp->page);
+	free(pp);
+}
+
+/* Worker side: the connector's parser is a pure function of the answer. */
+static void
+poller_parse_work(struct workq_job *wq)
+{
+	struct poller_parse *pp = (struct poller_parse *)wq;
+
+	pp->rc = pp->a->conn->parse_page(&pp->a->ca, CONN_STREAM_INBOX,
+	    pp->cursor, &pp->resp, &pp->page, &pp->ce);
+}
+
+/*
+ * A parsed page (or the reason it was rejected): rate limits, the next
+ * request, and the page screened and committed with the new cursor.
+ */
+static void
+poller_parsed(struct poller_parse *pp)
+{
+	struct account		*a = pp->a;
+	struct daemon		*d = a->d;
+	struct conn_ratelimit	*rl = &pp->rl;
+	struct conn_page	*page = &pp->page;
+	struct store_err	 e = { { 0 } };
+	time_t			 now = daemon_now(d);
+	long			 wait;
+	bool			 prefetched = false;
+
+	a->polling = false;
+	if (pp->rc == -1) {
+		if (pp->ce.status == CONN_RATELIMITED) {
+			time_t until = rl->retry_at > now ? rl->retry_at :
+			    (rl->reset > now ? rl->reset : now + 60);
+
+			d->m.ratelimited++;
+			a->paused_until = until;
+			log_info("account %s: rate limited until %lld",
+			    a->conf->name, (long long)until);
+			poller_schedule(a, (long)(until - now));
+			return;
+		}
+		d->m.poll_errors++;
+		wait = poller_backoff(a);
+		if (pp->ce.status == CONN_AUTH)
+			wait = POLL_BACKOFF_MAX;
+		log_warnx("account %s: page rejected (%s, HTTP %d): %s; retry in "
+		    "%lds", a->conf->name, conn_status_name(pp->ce.status),
+		    pp->resp.status, pp->ce.msg, wait);
+		poller_schedule(a, wait);
+		return;
+	}
+	a->pages++;
+	if ((rl->known & CONN_RL_REMAINING) && rl->remaining <= 0 &&
+	    (rl->known & CONN_RL_RESET) && rl->reset > now)
+		a->paused_until = rl->reset;
+	else if (!page->done && page->next_cursor != NULL)
+		prefetched = poller_fetch(a, page->next_cursor) == 0;
+	if (screen_page(d, a, page, &e) == -1) {
+		log_warnx("account %s: recording page failed: %s", a->conf->name,
+		    e.msg);
+		a->poll_failures++;
+		if (!prefetched)
+			poller_schedule(a, 5);
+		return;
+	}
+	a->poll_failures = 0;
+	if (a->paused_until > now)
+		poller_schedule(a, (long)(a->paused_until - now));
+	else if (prefetched)
+		;	/* the next page's answer carries on */
+	else if (!page->done)
+		poller_schedule(a, page->next_cursor != NULL ? 0 : 5);
+	else
+		poller_schedule(a, a->conf->poll_interval);
+}
+
+static void
+poller_parse_done(struct workq_job *wq, bool stopped)
+{
+	struct poller_parse *pp = (struct poller_parse *)wq;
+
+	/* stopped: never committed, so fetched again on the next start */
+	if (!stopped && !pp->a->d->stopping)
+		poller_parsed(pp);
+	poller_parse_free(pp);
+}
+
 static void
 poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 {
 	struct account		*a = arg;
 	struct daemon		*d = a->d;
-	struct conn_page	 page;
-	struct conn_error	 ce;
-	struct conn_ratelimit	 rl;
-	struct store_err	 e = { { 0 } };
+	struct poller_parse	*pp;
 	char			*cursor = NULL;
-	time_t			 now = daemon_now(d);
 	long			 wait;
-	bool			 prefetched = false, same;
+	size_t			 i;
+	bool			 same;
 
 	a->polling = false;
 	if (d->stopping)
 		return;
-	memset(&rl, 0, sizeof rl);
-	a->conn->parse_ratelimit(resp, now, &rl);
 	if (error != NULL) {
 		d->m.poll_errors++;
 		wait = poller_backoff(a);
@@ -139,59 +246,28 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 		poller_schedule(a, a->poll_failures > 0 ? 5 : 0);
 		return;
 	}
-	memset(&page, 0, sizeof page);
-	conn_error_clear(&ce);
-	if (a->conn->parse_page(&a->ca, CONN_STREAM_INBOX, cursor, resp, &page,
-	    &ce) == -1) {
-		free(cursor);
-		conn_page_free(&page);
-		if (ce.status == CONN_RATELIMITED) {
-			time_t until = rl.retry_at > now ? rl.retry_at :
-			    (rl.reset > now ? rl.reset : now + 60);
-
-			d->m.ratelimited++;
-			a->paused_until = until;
-			log_info("account %s: rate limited until %lld",
-			    a->conf->name, (long long)until);
-			poller_schedule(a, (long)(until - now));
-			return;
-		}
-		d->m.poll_errors++;
-		wait = poller_backoff(a);
-		if (ce.status == CONN_AUTH)
-			wait = POLL_BACKOFF_MAX;
-		log_warnx("account %s: page rejected (%s, HTTP %d): %s; retry in "
-		    "%lds", a->conf->name, conn_status_name(ce.status),
-		    resp->status, ce.msg, wait);
-		poller_schedule(a, wait);
-		return;
+	pp = xcalloc(1, sizeof *pp);
+	pp->wq.work = poller_parse_work;
+	pp->wq.done = poller_parse_done;
+	pp->a = a;
+	pp->cursor = cursor;
+	a->conn->parse_ratelimit(resp, daemon_now(d), &pp->rl);
+	pp->resp.status = resp->status;
+	for (i = 0; i < resp->headers.n; i++)
+		http_headers_add(&pp->resp.headers, resp->headers.v[i].name,
+		    resp->headers.v[i].value);
+	pp->body = xmalloc(resp->bodylen + 1);
+	memcpy(pp->body, resp->body, resp->bodylen);
+	pp->body[resp->bodylen] = '\0';
+	pp->resp.body = pp->body;
+	pp->resp.bodylen = resp->bodylen;
+	conn_error_clear(&pp->ce);
+	/* busy until the page is recorded: no second request meanwhile */
+	a->polling = true;
+	if (d->parseq == NULL || workq_submit(d->parseq, &pp->wq) == -1) {
+		poller_parse_work(&pp->wq);
+		poller_parse_done(&pp->wq, false);
 	}
-	free(cursor);
-	a->pages++;
-	if ((rl.known & CONN_RL_REMAINING) && rl.remaining <= 0 &&
-	    (rl.known & CONN_RL_RESET) && rl.reset > now)
-		a->paused_until = rl.reset;
-	else if (!page.done && page.next_cursor != NULL)
-		prefetched = poller_fetch(a, page.next_cursor) == 0;
-	if (screen_page(d, a, &page, &e) == -1) {
-		log_warnx("account %s: recording page failed: %s", a->conf->name,
-		    e.msg);
-		conn_page_free(&page);
-		a->poll_failures++;
-		if (!prefetched)
-			poller_schedule(a, 5);
-		return;
-	}
-	a->poll_failures = 0;
-	if (a->paused_until > now)
-		poller_schedule(a, (long)(a->paused_until - now));
-	else if (prefetched)
-		;	/* the next page's answer carries on */
-	else if (!page.done)
-		poller_schedule(a, page.next_cursor != NULL ? 0 : 5);
-	else
-		poller_schedule(a, a->conf->poll_interval);
-	conn_page_free(&page);
 }
 
 static void
@@ -239,6 +315,13 @@ poller_start(struct daemon *d)
 {
 	size_t i;
 
+	/*
+	 * One parser thread: a page is parsed while the loop screens and
+	 * commits the one before.  Without it, pages are parsed on the loop.
+	 */
+	d->parseq = workq_new(d->base, 1, d->naccounts, "page parser");
+	if (d->parseq == NULL)
+		log_warnx("no parser thread: pages are parsed on the loop");
 	for (i = 0; i < d->naccounts; i++) {
 		struct account *a = &d->accounts[i];
 
@@ -253,6 +336,9 @@ poller_stop(struct daemon *d)
 {
 	size_t i;
 
+	/* a page in the parser is dropped: it is fetched again next time */
+	workq_free(d->parseq);
+	d->parseq = NULL;
 	for (i = 0; i < d->naccounts; i++) {
 		if (d->accounts[i].poll_timer != NULL) {
 			event_free(d->accounts[i].poll_timer);
