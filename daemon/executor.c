@@ -528,6 +528,21 @@ executor_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Runs a round at once and lets curl put its requests on the wire before
+ * the caller returns to the loop, where the next page may be waiting: for
+ * the screener right after a page's commit, so that the page's actions
+ * are not queued behind the screening of the next one.
+ */
+void
+executor_now(struct daemon *d)
+{
+	if (d->exec_timer == NULL || d->stopping)
+		return;
+	executor_round(d);
+	httpc_kick(d->http);
+}
+
+/*
  * Activates the round rather than re-adding the timer with a zero
  * timeout: libevent takes a timer that has just expired off the active
  * list when it is re-added, so a kick per committed page would postpone

@@ -117,6 +117,7 @@ int	screen_page(struct daemon *, struct account *, const struct conn_page *,
 int	executor_start(struct daemon *);
 void	executor_stop(struct daemon *);
 void	executor_kick(struct daemon *);
+void	executor_now(struct daemon *);
 void	executor_flush(struct daemon *);
 
 /* instance.c */

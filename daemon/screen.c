@@ -338,7 +338,6 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 {
 	size_t	i;
 	int64_t	now = daemon_now(d);
-	bool	queued = false;
 
 	if (store_begin(d->store, e) == -1)
 		return -1;
@@ -368,10 +367,8 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 		goto fail;
 	if (store_commit(d->store, e) == -1)
 		goto fail;
-	for (i = 0; i < page->nitems; i++)
-		queued = true;
-	if (queued)
-		executor_kick(d);
+	if (page->nitems > 0)
+		executor_now(d);
 	return 0;
 fail:
 	store_rollback(d->store);

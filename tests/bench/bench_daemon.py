@@ -323,6 +323,81 @@ def serve_time(fake, start_min_id, token):
     return time.time() - t0, pages, items
 
 
+def steady_phase(fake, daemon, rate, seconds, timeout):
+    """Live load below saturation: `rate` new mentions per second arrive
+    at the fake for `seconds`, the daemon polls them every poll-interval,
+    and the latency fetch -> action sent is measured as in the backlog run.
+    At saturation every latency is queueing behind the platform (32
+    requests in flight, each answered in the fake's own time); here the
+    platform keeps up, so what remains is the daemon's own share plus the
+    wait behind the other actions of the same poll.  Returns the sorted
+    latencies (ms), the number of actions, and the largest poll burst."""
+    base_nid = db_query(daemon.state, "SELECT coalesce(max(CAST(json_extract("
+                        "raw_json, '$.id') AS INTEGER)), 0) FROM items")[0][0]
+    base_items = daemon.items_new()
+    seen_actions = {a.get("idempotency_key") for a in fake.get("/_fake/actions")["actions"]}
+    recs = generated_records(int(rate * seconds))[3:]
+    recs = recs[:int(rate * seconds)]
+    batch = max(1, int(rate / 10))
+    t0 = time.time()
+    for i in range(0, len(recs), batch):
+        status, _ = http("POST", fake.url + "/_fake/seed",
+                         json.dumps(recs[i:i + batch]).encode(), timeout=60)
+        nqtest.check(status == 200, "steady seed: HTTP %d" % status)
+        delay = t0 + (i + batch) / rate - time.time()
+        if delay > 0:
+            time.sleep(delay)
+    total = base_items + len(recs)
+    wait_for("steady items screened", lambda: daemon.items_new() >= total, timeout, 0.2)
+    wait_for("steady outbox drained", lambda: daemon.outbox_pending() == 0, timeout, 0.2)
+    pages = []
+    for r in fake.get("/_fake/requests"):
+        if r["method"] != "GET" or r["path"] != "/api/v1/notifications":
+            continue
+        q = urllib.parse.parse_qs(r["query"])
+        if "min_id" in q and r["status"] == 200 and int(q["min_id"][0]) >= base_nid:
+            pages.append((parse_ms(r["at"]), int(q["min_id"][0])))
+    pages.sort()
+    rows = db_query(daemon.state, "SELECT id, CAST(json_extract(raw_json, '$.id') "
+                    "AS INTEGER) FROM items WHERE CAST(json_extract(raw_json, "
+                    "'$.id') AS INTEGER) > %d ORDER BY 2" % base_nid)
+    nid_of = {r[0]: r[1] for r in rows}
+    # an empty answer is asked for again at the next poll: the request
+    # that delivered a page is the last one with its min_id
+    fetched_at = {}
+    for at, mi in pages:
+        fetched_at[mi] = at
+    bounds = sorted(fetched_at)
+
+    def fetch_time(nid):
+        i = bisect.bisect_left(bounds, nid) - 1
+        return fetched_at[bounds[i]] if i >= 0 else None
+
+    # the largest number of items one poll found (its pages follow each
+    # other within a second; polls are poll-interval apart)
+    nids = sorted(nid_of.values())
+    burst = cur = 0
+    prev = None
+    for k, (at, mi) in enumerate(pages):
+        hi = pages[k + 1][1] if k + 1 < len(pages) else 10 ** 30
+        n_here = bisect.bisect_right(nids, hi) - bisect.bisect_right(nids, mi)
+        cur = cur + n_here if prev is not None and at - prev < 1.0 else n_here
+        burst = max(burst, cur)
+        prev = at
+    item_of_key = {r[0]: r[1] for r in db_query(daemon.state,
+                                                "SELECT idem_key, item FROM outbox")}
+    lat = []
+    for a in fake.get("/_fake/actions")["actions"]:
+        if a["replay"] or a.get("idempotency_key") in seen_actions:
+            continue
+        item = item_of_key.get(a.get("idempotency_key"))
+        ft = fetch_time(nid_of.get(item, -1)) if item is not None else None
+        if ft is not None:
+            lat.append((parse_ms(a["at"]) - ft) * 1000.0)
+    lat.sort()
+    return lat, len(recs), burst
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--items", type=int, default=100000)
@@ -334,6 +409,9 @@ def main():
                     "compiles, else a stand-in)")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--steady-rate", type=float, default=20,
+                    help="items/s of the live phase after the backlog (0: none)")
+    ap.add_argument("--steady-seconds", type=float, default=30)
     args = ap.parse_args()
     n = args.items
 
@@ -572,6 +650,23 @@ def main():
         log("  RSS < %.0f MB:   %s (VmHWM %.1f MB)"
             % (TARGET_RSS_MB, "MET" if kb(st1.get("VmHWM")) / 1024 < TARGET_RSS_MB
                else "MISSED", kb(st1.get("VmHWM")) / 1024))
+
+        if args.steady_rate > 0:
+            log("")
+            log("== live load: %.0f new mentions/s for %.0f s, polled every "
+                "poll-interval (5 s) ==" % (args.steady_rate, args.steady_seconds))
+            slat, sn, burst = steady_phase(fake, daemon, args.steady_rate,
+                                           args.steady_seconds, args.timeout)
+            if slat:
+                log("latency fetch -> action sent (ms): n=%d of %d items  p50 %.1f  "
+                    "p90 %.1f  p99 %.1f  max %.1f  (largest poll: %d items)"
+                    % (len(slat), sn, pct(slat, 50), pct(slat, 90), pct(slat, 99),
+                       slat[-1], burst))
+                log("  p99 < %.0f ms below saturation: %s (%.1f ms)"
+                    % (TARGET_P99_MS, "MET" if pct(slat, 99) < TARGET_P99_MS
+                       else "MISSED", pct(slat, 99)))
+            else:
+                log("live load: no actions were sent")
     finally:
         if daemon is not None:
             try:
