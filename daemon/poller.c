@@ -103,7 +103,8 @@ poller_backoff(struct account *a)
 /* A page on its way through the parse worker. */
 struct poller_parse {
 	struct workq_job	 wq;
-	struct account		*a;
+	struct account		*a;		/* the loop's; the worker's: ca */
+	struct conn_account	 ca;		/* a copy, strings owned */
 	char			*cursor;	/* asked from here */
 	struct http_response	 resp;		/* a copy, owned */
 	char			*body;
@@ -117,6 +118,11 @@ struct poller_parse {
 static void
 poller_parse_free(struct poller_parse *pp)
 {
+	free((char *)pp->ca.name);
+	free((char *)pp->ca.platform);
+	free((char *)pp->ca.base_url);
+	free((char *)pp->ca.account_id);
+	free((char *)pp->ca.handle);
 	free(pp->cursor);
 	http_headers_free(&pp->resp.headers);
 	free(pp->body);
@@ -130,7 +136,7 @@ poller_parse_work(struct workq_job *wq)
 {
 	struct poller_parse *pp = (struct poller_parse *)wq;
 
-	pp->rc = pp->a->conn->parse_page(&pp->a->ca, CONN_STREAM_INBOX,
+	pp->rc = pp->a->conn->parse_page(&pp->ca, CONN_STREAM_INBOX,
 	    pp->cursor, &pp->resp, &pp->page, &pp->ce);
 }
 
@@ -250,6 +256,21 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 	pp->wq.work = poller_parse_work;
 	pp->wq.done = poller_parse_done;
 	pp->a = a;
+	/*
+	 * What a parser may read of the account, copied: a reload replaces
+	 * the configuration strings while the worker runs.  No token, no
+	 * instance rules: parsing needs neither.
+	 */
+	pp->ca.name = xstrdup(a->ca.name ? a->ca.name : "");
+	pp->ca.platform = xstrdup(a->ca.platform ? a->ca.platform : "");
+	pp->ca.base_url = xstrdup(a->ca.base_url ? a->ca.base_url : "");
+	pp->ca.account_id = a->ca.account_id ? xstrdup(a->ca.account_id) :
+	    NULL;
+	pp->ca.handle = a->ca.handle ? xstrdup(a->ca.handle) : NULL;
+	pp->ca.token = "";
+	pp->ca.admin = a->ca.admin;
+	pp->ca.report_forward = a->ca.report_forward;
+	pp->ca.page_limit = a->ca.page_limit;
 	pp->cursor = cursor;
 	a->conn->parse_ratelimit(resp, daemon_now(d), &pp->rl);
 	pp->resp.status = resp->status;
