@@ -166,7 +166,7 @@ struct api_pwjob {
 	char			 hash[USERS_HASH_LEN];
 	int			 result;	/* CHECK 1/0, HASH 0/-1 */
 	bool			 rehashed;	/* CHECK: hash is a new one */
-	char			 err[128];	/* HASH: why not */
+	char			 err[256];	/* HASH: why not (a store_err) */
 	/* the loop's */
 	bool			 stopped;
 	struct api_req		 r;
