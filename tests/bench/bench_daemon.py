@@ -412,6 +412,9 @@ def main():
     ap.add_argument("--steady-rate", type=float, default=20,
                     help="items/s of the live phase after the backlog (0: none)")
     ap.add_argument("--steady-seconds", type=float, default=30)
+    ap.add_argument("--mode", choices=("auto", "review", "dry-run"), default="auto",
+                    help="the account's mode: auto sends actions; dry-run "
+                    "records decisions and audit entries and sends nothing")
     args = ap.parse_args()
     n = args.items
 
@@ -465,7 +468,7 @@ def main():
         fake.faults(rate_limit=10 ** 9, rate_window=3600)
 
         os.makedirs(os.path.join(work, "d"))
-        daemon = Daemon(fake, mode="auto", rules=rules, workdir=os.path.join(work, "d"))
+        daemon = Daemon(fake, mode=args.mode, rules=rules, workdir=os.path.join(work, "d"))
         if backfill:
             with open(daemon.conf) as f:
                 conf = f.read()
