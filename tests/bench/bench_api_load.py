@@ -6,7 +6,9 @@
     GET /api/queue about every second and, about every 10 s, decides an item
     of what it sees (POST /api/items/ID/decide with the session cookie, the
     CSRF token, Origin and Sec-Fetch-Site like a browser).  One kept-alive
-    connection per editor.  Every request's latency is recorded.
+    connection per editor, from an address of its own (127.0.1.x: editors
+    sit at their own workstations, and the daemon limits concurrent
+    password checks per address).  Every request's latency is recorded.
   * 1,000 idle TCP connections held open to the daemon's port: half send
     nothing, half a partial request (request line and one header, no blank
     line).  A connection the daemon closes (its 30 s request timeout) is
@@ -32,7 +34,7 @@ that there are enough decide requests against a full queue.
 Latencies are reported for three windows of phase B: before screening (the
 load alone), during screening (first to last new item: the target), and
 the whole steady state (all editors logged in, until the load stops).
-Logins (argon2id, on the daemon's event loop) are reported separately.
+Logins (argon2id, on the daemon's password workers) are reported separately.
 CPU seconds of the daemon, the fake and this load generator are reported
 per phase: on 2 cores a Python load generator competes with the daemon and
 the fake for CPU, which is part of any throughput drop.
@@ -192,12 +194,15 @@ class HttpConn:
     """A minimal HTTP/1.1 keep-alive client on asyncio streams (http.client
     would need a thread per browser)."""
 
-    def __init__(self, port):
+    def __init__(self, port, source=None):
         self.port = port
+        self.source = source
         self.r = self.w = None
 
     async def open(self):
-        self.r, self.w = await asyncio.open_connection("127.0.0.1", self.port)
+        self.r, self.w = await asyncio.open_connection(
+            "127.0.0.1", self.port,
+            local_addr=(self.source, 0) if self.source else None)
 
     def close(self):
         if self.w is not None:
@@ -349,7 +354,9 @@ class Load:
     async def editor(self, i):
         rng = random.Random(i)
         await asyncio.sleep(rng.uniform(0, self.ramp))
-        c = HttpConn(self.port)
+        # each editor at a workstation of its own: the daemon limits
+        # concurrent password checks per client address
+        c = HttpConn(self.port, "127.0.%d.%d" % (1 + i // 250, 1 + i % 250))
         origin = "http://127.0.0.1:%d" % self.port
         cookie = csrf = None
         for _ in range(20):
