@@ -197,12 +197,10 @@ api_json_text(struct api_req *r, int status, const char *body, size_t len)
 }
 
 const char *
-api_actor(const struct api_req *r)
+api_actor(struct api_req *r)
 {
-	static char actor[64];
-
-	snprintf(actor, sizeof actor, "editor:%s", r->session.user.name);
-	return actor;
+	snprintf(r->actor, sizeof r->actor, "editor:%s", r->session.user.name);
+	return r->actor;
 }
 
 const char *

@@ -99,13 +99,14 @@ struct api_req {
 	bool			 bearer;
 	struct users_session	 session;	/* user filled when authed */
 	char			 peer[64];
+	char			 actor[80];	/* api_actor's answer */
 };
 
 /* The security headers of API.md, Content-Type and Cache-Control. */
 void		 api_headers(struct evhttp_request *, const char *type,
 		    bool cache);
-/* The audit actor of the request's user: "editor:NAME". */
-const char	*api_actor(const struct api_req *);
+/* The audit actor of the request's user: "editor:NAME", kept in r. */
+const char	*api_actor(struct api_req *);
 /* Sends obj (reference stolen) as JSON with status. */
 void		 api_json(struct api_req *, int status, json_t *obj);
 void		 api_queue_cache_free(struct api_state *);
