@@ -423,6 +423,7 @@ auth_login_done(struct api_pwjob *j)
 	json_int_t		 id = json_integer_value(json_object_get(j->ctx,
 				    "id"));
 	time_t			 now = time(NULL);
+	char			 stored[USERS_HASH_LEN];
 	int			 rc;
 	bool			 ok;
 	json_t			*detail;
@@ -433,13 +434,19 @@ auth_login_done(struct api_pwjob *j)
 		api_error(r, 503, "daemon is shutting down");
 		return;
 	}
-	/* the user may have changed while the worker checked */
-	if ((rc = users_get(d->store, name, &u, &e)) == -1) {
+	/*
+	 * The user may have changed while the worker checked: a password set
+	 * meanwhile makes the check void, or a leaked old password kept in
+	 * flight would outlive the reset.
+	 */
+	if ((rc = users_credentials(d->store, name, &u, stored, &e)) == -1) {
 		log_warnx("%s: %s", __func__, e.msg);
 		api_error(r, 500, "store failure");
 		return;
 	}
-	ok = j->result == 1 && rc == 1 && u.id == id && !u.disabled;
+	ok = j->result == 1 && rc == 1 && u.id == id && !u.disabled &&
+	    strcmp(stored, j->checked) == 0;
+	sodium_memzero(stored, sizeof stored);
 	if (!ok) {
 		d->api_state->logins[1]++;
 		auth_fail(d, "u", name, now);
@@ -454,7 +461,8 @@ auth_login_done(struct api_pwjob *j)
 		api_error(r, 401, "wrong user name or password");
 		return;
 	}
-	if (j->rehashed && users_set_hash(d->store, name, j->hash, &e) == -1)
+	if (j->rehashed && users_replace_hash(d->store, name, j->checked,
+	    j->hash, &e) == -1)
 		log_warnx("%s: rehash: %s", __func__, e.msg);
 	auth_reset(d, "u", name);
 	auth_reset(d, "ip", r->peer);
@@ -520,6 +528,7 @@ api_auth_login(struct api_req *r)
 	/* an unknown name is checked against nothing, as slowly */
 	j = api_pw_job(r, API_PW_CHECK, pw, auth_login_done);
 	memcpy(j->hash, hash, sizeof j->hash);
+	memcpy(j->checked, hash, sizeof j->checked);
 	sodium_memzero(hash, sizeof hash);
 	j->ctx = json_pack("{s:s, s:I}", "user", name, "id",
 	    (json_int_t)(rc == 1 ? u.id : 0));

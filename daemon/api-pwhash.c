@@ -67,6 +67,7 @@ api_pw_free(struct api_pwjob *j)
 		free(j->password);
 	}
 	sodium_memzero(j->hash, sizeof j->hash);
+	sodium_memzero(j->checked, sizeof j->checked);
 	json_decref(j->ctx);
 	free(j);
 }

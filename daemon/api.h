@@ -166,6 +166,8 @@ struct api_pwjob {
 	char			*password;	/* owned; wiped when checked */
 	char			 hash[USERS_HASH_LEN];
 	int			 result;	/* CHECK 1/0, HASH 0/-1 */
+	char			 checked[USERS_HASH_LEN]; /* CHECK: the
+						   stored hash it ran on */
 	bool			 rehashed;	/* CHECK: hash is a new one */
 	char			 err[256];	/* HASH: why not (a store_err) */
 	/* the loop's */

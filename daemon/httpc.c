@@ -409,8 +409,9 @@ httpc_inflight(const struct httpc *h)
  * Lets curl start what was just submitted, instead of at the next loop
  * turn.  For a caller that is about to keep the loop busy (screening a
  * page) and wants its request on the wire meanwhile.  Completions are not
- * read here: this may run inside a completion callback, and the check that
- * called it reads the rest.
+ * read here, as this may run inside a completion callback; a transfer that
+ * ended at once (a refused connect) is read at the next loop turn, which
+ * the timer is activated for whatever curl asked for meanwhile.
  */
 void
 httpc_kick(struct httpc *h)
@@ -418,4 +419,5 @@ httpc_kick(struct httpc *h)
 	int running;
 
 	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	event_active(h->timer, EV_TIMEOUT, 1);
 }

@@ -181,9 +181,11 @@ poller_parsed(struct poller_parse *pp)
 	}
 	a->pages++;
 	if ((rl->known & CONN_RL_REMAINING) && rl->remaining <= 0 &&
-	    (rl->known & CONN_RL_RESET) && rl->reset > now)
+	    (rl->known & CONN_RL_RESET) && rl->reset > a->paused_until)
 		a->paused_until = rl->reset;
-	else if (!page->done && page->next_cursor != NULL)
+	/* the executor may have paused the account (429 on an action) */
+	if (a->paused_until <= now && !page->done &&
+	    page->next_cursor != NULL)
 		prefetched = poller_fetch(a, page->next_cursor) == 0;
 	if (screen_page(d, a, page, &e) == -1) {
 		log_warnx("account %s: recording page failed: %s", a->conf->name,

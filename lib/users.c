@@ -142,6 +142,8 @@ static const char sql_user_add[] =
     "INSERT INTO users (name, role, pwhash, created_at) VALUES (?1, ?2, ?3, ?4)";
 static const char sql_user_exists[] = "SELECT 1 FROM users WHERE name = ?1";
 static const char sql_user_pw[] = "UPDATE users SET pwhash = ?2 WHERE name = ?1";
+static const char sql_user_pw_if[] =
+    "UPDATE users SET pwhash = ?2 WHERE name = ?1 AND pwhash = ?3";
 static const char sql_user_role[] = "UPDATE users SET role = ?2 WHERE name = ?1";
 #define USER_COLUMNS "id, name, role, created_at, last_login, disabled"
 static const char sql_user_get[] =
@@ -264,6 +266,26 @@ users_set_hash(struct store *st, const char *name, const char *hash,
 		return -1;
 	}
 	return users_update(st, sql_user_pw, name, hash, e);
+}
+
+int
+users_replace_hash(struct store *st, const char *name, const char *old,
+    const char *hash, struct store_err *e)
+{
+	sqlite3_stmt *s;
+
+	if (strncmp(hash, "$argon2id$", 10) != 0) {
+		store_err_set(e, "not an argon2id hash");
+		return -1;
+	}
+	if ((s = store_stmt(st, sql_user_pw_if, e)) == NULL)
+		return -1;
+	users_bind(s, 1, name);
+	users_bind(s, 2, hash);
+	users_bind(s, 3, old);
+	if (users_step_done(st, s, e, "update user") == -1)
+		return -1;
+	return sqlite3_changes(store_db(st)) > 0 ? 1 : 0;
 }
 
 int

@@ -83,6 +83,13 @@ int	users_add_hash(struct store *, const char *name, enum users_role,
 int	users_set_hash(struct store *, const char *name, const char *hash,
 	    struct store_err *);
 /*
+ * Sets hash only while the stored one is still old (a rehash after a
+ * login must not undo a password change made meanwhile): 1 replaced,
+ * 0 not (changed meanwhile, or no such user), -1 error.
+ */
+int	users_replace_hash(struct store *, const char *name, const char *old,
+	    const char *hash, struct store_err *);
+/*
  * 1 when name is a user (u and its stored hash filled), 0 when the name
  * is unknown or invalid, -1 error.  The caller wipes hash.
  */

@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -719,6 +720,35 @@ def test_healthz_while_logins_pending():
     check(password_jobs() == 0, "jobs left over")
 
 
+def test_login_void_after_password_change():
+    """A check that started on the old password must not log in once the
+    password was changed meanwhile (a leaked password kept in flight)."""
+    rc, _, err = ctl("user", "add", "vera", "--role", "editor", "--state",
+                     S["d"].state, "--password-stdin", stdin="vera-alt-passwort\n")
+    check(rc == 0, "user add vera: %s" % err)
+    done, ts = _login_burst(16, "block", ["127.0.5.%d" % i for i in range(1, 4)])
+    wait_for("logins queued on the workers", lambda: password_jobs() >= 10, 60, 0.02)
+    result = {}
+
+    def vera():
+        result["st"] = Client(S["port"], source="127.0.5.9").login(
+            "vera", "vera-alt-passwort")[0]
+    t = threading.Thread(target=vera)
+    t.start()
+    time.sleep(0.1)     # the request is read and queued behind the burst
+    db = sqlite3.connect(os.path.join(S["d"].state, "netiquetted.db"), timeout=10)
+    with db:
+        db.execute("UPDATE users SET pwhash = (SELECT pwhash FROM users WHERE "
+                   "name = 'tina') WHERE name = 'vera'")
+    db.close()
+    t.join(120)
+    for x in ts:
+        x.join(120)
+    check(result.get("st") == 401, "login on the replaced password: %r" % result)
+    check(Client(S["port"], source="127.0.5.10").login("vera", "tina-passwort")[0] == 200,
+          "the new password does not work")
+
+
 def test_sigterm_with_logins_in_flight():
     n = 30
     done, ts = _login_burst(n, "late", ["127.0.4.%d" % i for i in range(1, 3)])
@@ -763,7 +793,8 @@ if __name__ == "__main__":
                    test_metrics_queue, test_events_stream, test_proxy_header_trusted_from_proxy,
                    test_proxy_header_refused_elsewhere, test_proxy_unknown_user,
                    test_proxy_config_errors, test_users_admin,
-                   test_healthz_while_logins_pending, test_audit_verifies,
+                   test_healthz_while_logins_pending,
+                   test_login_void_after_password_change, test_audit_verifies,
                    test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code
