@@ -16,7 +16,13 @@ export class ApiError extends Error {
 	}
 }
 
-async function request(method, path, body) {
+// The daemon's answer when the token is not the session's: behind an
+// authenticating proxy, an expired session is replaced by a new one (with a
+// new token) on the next request, so the page asks for the token again and
+// retries once.
+const CSRF_REFUSED = 'CSRF token missing or wrong';
+
+async function request(method, path, body, retried = false) {
 	const headers = { 'Accept': 'application/json' };
 	const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
 	if (method !== 'GET') {
@@ -34,6 +40,13 @@ async function request(method, path, body) {
 	const type = r.headers.get('Content-Type') || '';
 	if (type.includes('json')) {
 		try { data = await r.json(); } catch { data = null; }
+	}
+	if (r.status === 403 && method !== 'GET' && !retried && data && data.error === CSRF_REFUSED) {
+		const s = await request('GET', '/api/session', undefined, true);
+		if (s.data && s.data.csrf_token) {
+			setCsrf(s.data.csrf_token);
+			return request(method, path, body, true);
+		}
 	}
 	if (!r.ok) {
 		const msg = data && typeof data.error === 'string' ? data.error : r.status + ' ' + r.statusText;

@@ -112,6 +112,30 @@ test('a request without or with a wrong CSRF token is rejected', async () => {
 
 // Last: throttling counts per client IP too, and every test here comes from
 // 127.0.0.1.
+test('a session replaced under the page (as an authenticating proxy does) costs the page one retry, not the action', async () => {
+	const page = await newPage(browser, daemon.url);
+	await login(page, 'anna');
+	await page.waitForSelector('#queue-rows tr[data-id]');
+	const id = await page.getAttribute('#queue-rows tr[data-id]', 'data-id');
+	await page.click('#queue-rows tr[data-id="' + id + '"] a');
+	await page.waitForSelector('#original');
+	// another session of the same user takes the cookie's place: the page
+	// still holds the old session's CSRF token
+	const other = await daemon.client('anna');
+	const u = new URL(daemon.url);
+	await page.context().addCookies([{ name: 'nq_session', value: other.cookie.split('=')[1],
+		domain: u.hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
+	const statuses = [];
+	page.on('response', r => { if (r.url().includes('/notes')) statuses.push(r.status()); });
+	await page.fill('#note-text', 'Notiz nach Sitzungswechsel');
+	await page.click('text=Notiz speichern');
+	await page.waitForSelector('#notes li:has-text("Notiz nach Sitzungswechsel")');
+	assert.deepEqual(statuses, [403, 200], 'refused once with the old token, then sent with the new one');
+	const notes = (await other.get('/api/items/' + id)).notes.map(n => n.text);
+	assert.equal(notes.filter(t => t === 'Notiz nach Sitzungswechsel').length, 1, 'one note: ' + JSON.stringify(notes));
+	await page.context().close();
+});
+
 test('wrong passwords are throttled', async () => {
 	const page = await newPage(browser, daemon.url);
 	await page.goto('/');
