@@ -187,6 +187,32 @@ users_add_change(struct api_req *r, json_t *detail, struct store_err *e)
 	    0 : -1;
 }
 
+/*
+ * Whether the admin who asked still is one: a hash takes a while, and an
+ * admin demoted or disabled meanwhile must not have the change committed
+ * in their name.  Answers the request when not.
+ */
+static bool
+users_asker_still_admin(struct api_pwjob *j)
+{
+	struct store_err	e = { "" };
+	struct users_user	u;
+	int			rc;
+
+	rc = users_get(j->r.d->store, j->r.session.user.name, &u, &e);
+	if (rc == -1) {
+		log_warnx("%s: %s", __func__, e.msg);
+		api_error(&j->r, 500, "store failure");
+		return false;
+	}
+	if (rc == 0 || u.disabled || u.role != USERS_ADMIN ||
+	    u.id != j->r.session.user.id) {
+		api_error(&j->r, 403, "not an administrator any more");
+		return false;
+	}
+	return true;
+}
+
 static void
 users_add_done(struct api_pwjob *j)
 {
@@ -198,6 +224,8 @@ users_add_done(struct api_pwjob *j)
 		api_error(&j->r, 400, "%s", j->err);
 		return;
 	}
+	if (!users_asker_still_admin(j))
+		return;
 	if (users_commit(&j->r, "user.add", j->ctx, users_add_change) == 0)
 		users_reply(&j->r, users_detail_str(j->ctx, "user"));
 }
@@ -317,6 +345,8 @@ users_password_done(struct api_pwjob *j)
 		api_error(&j->r, 400, "%s", j->err);
 		return;
 	}
+	if (!users_asker_still_admin(j))
+		return;
 	if (users_commit(&j->r, "user.password", j->ctx,
 	    users_password_change) == 0)
 		users_reply(&j->r, users_detail_str(j->ctx, "user"));
