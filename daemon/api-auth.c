@@ -281,6 +281,12 @@ api_auth_identify(struct api_req *r)
 	int			 rc;
 	time_t			 now = time(NULL);
 
+	/*
+	 * The proxy's header first: a proxy may pass on an Authorization
+	 * header of its own (an OAuth token), which is not ours to check.
+	 */
+	if ((rc = auth_proxy(r, now)) != 0)
+		return rc == 1 ? 1 : API_AUTH_ANSWERED;
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
 		if (!auth_loopback(r->peer))
 			return 0;
@@ -291,8 +297,6 @@ api_auth_identify(struct api_req *r)
 		r->authed = r->bearer = rc == 1;
 		return rc;
 	}
-	if ((rc = auth_proxy(r, now)) != 0)
-		return rc == 1 ? 1 : API_AUTH_ANSWERED;
 	rc = auth_cookie_session(r, now, tok, sizeof tok);
 	r->authed = rc == 1;
 	return rc;

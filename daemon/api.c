@@ -689,6 +689,7 @@ api_start(struct daemon *d)
 		return -1;
 	host = xstrdup(d->conf->listen);
 	if ((colon = strrchr(host, ':')) == NULL) {
+		log_warnx("listen %s: expected HOST:PORT", d->conf->listen);
 		free(host);
 		return -1;
 	}

@@ -480,7 +480,7 @@ main(int argc, char **argv)
 	evsignal_add(d->ev_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (api_start(d) == -1)
-		fatalx("cannot listen on %s", d->conf->listen);
+		fatalx("the API on %s cannot start; see above", d->conf->listen);
 	d->started = time(NULL);
 	daemon_audit(d, "daemon.start", json_pack("{s:s, s:i, s:s, s:i}",
 	    "ruleset", rs_hash(d->rs), "rules", (int)rs_rule_count(d->rs),

@@ -603,12 +603,19 @@ cfg_parse_net(const char *v, int *af, unsigned char a[16], int *prefix,
 		max = 128;
 	} else
 		goto bad;
+	/* peers are compared as IPv4 when they are v4-mapped: so must this */
+	if (*af == AF_INET6 && memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff",
+	    12) == 0) {
+		snprintf(err, errlen, "'%s': write the IPv4 address or network "
+		    "(IPv4 clients are matched as IPv4)", v);
+		return -1;
+	}
 	*prefix = max;
 	if (slash != NULL) {
 		errno = 0;
 		n = strtol(slash, &end, 10);
 		if (*slash == '\0' || *end != '\0' || errno != 0 || n < 0 ||
-		    n > max) {
+		    n > max || strspn(slash, "0123456789") != strlen(slash)) {
 			snprintf(err, errlen, "'%s': prefix must be 1..%d", v,
 			    max);
 			return -1;

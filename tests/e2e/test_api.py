@@ -507,6 +507,11 @@ def test_proxy_header_trusted_from_proxy():
     check(st == 403 and "Origin" in obj["error"], "proxy POST cross-origin: %d %r" % (st, obj))
     st, obj, _ = p.req("POST", path, {"text": "vom Proxy"}, headers=hdr)
     check(st == 200 and obj["note"]["author"] == "lena", "proxy POST with CSRF: %d %r" % (st, obj))
+    # a proxy passing on an Authorization header of its own: the user header decides
+    st, obj, _ = p.req("GET", "/api/session",
+                       headers=dict(hdr, Authorization="Bearer oauth-token-of-the-proxy"))
+    check(st == 200 and obj["user"]["name"] == "lena",
+          "proxy header with the proxy's own bearer token: %d %r" % (st, obj))
     # another user signed in at the proxy: the old session ends, a new one starts
     st, obj, _ = p.req("GET", "/api/session", headers={"X-Remote-User": "tina"})
     check(st == 200 and obj["user"] == {"name": "tina", "role": "editor"} and p.cookie != cookie,

@@ -304,7 +304,10 @@ test_proxy(void)
 	    "proxy-auth-from = 10.1.2.3/16\n"			/* 3 */
 	    "proxy-auth-from = ::/0\n"				/* 4 */
 	    "proxy-auth-from = 10.0.0.0/33\n"			/* 5 */
-	    "proxy-auth-from = proxy.example\n";		/* 6 */
+	    "proxy-auth-from = proxy.example\n"			/* 6 */
+	    "proxy-auth-from = ::ffff:192.0.2.10\n"		/* 7 */
+	    "proxy-auth-from = 10.0.0.0/+8\n"			/* 8 */
+	    "proxy-auth-from = 10.0.0.0/ 8\n";			/* 9 */
 	const char	own[] = "proxy-auth-header = authorization\n"
 	    "proxy-auth-from = 127.0.0.1\n";
 	const char	lonely[] = "\nproxy-auth-from = 127.0.0.1\n";
@@ -322,6 +325,9 @@ test_proxy(void)
 	CHECK(has_diag(&d, 4, "would trust every address"));
 	CHECK(has_diag(&d, 5, "prefix must be 1..32"));
 	CHECK(has_diag(&d, 6, "not an IPv4 or IPv6"));
+	CHECK(has_diag(&d, 7, "write the IPv4 address"));
+	CHECK(has_diag(&d, 8, "prefix must be 1..32"));
+	CHECK(has_diag(&d, 9, "prefix must be 1..32"));
 	config_free(&c);
 	diags_free(&d);
 	CHECK_INT(parse(own, &c, &d), -1);
