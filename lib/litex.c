@@ -898,7 +898,7 @@ lx_atom(struct lx_parse *p)
 			/* \Q...\E: a run of literal characters */
 			x = lx_new(p, LX_CAT);
 			{
-				int	 last = -1, c;
+				int	 last = -1, c, nq = 0;
 
 				for (p->i = end; p->i < p->len; ) {
 					if (s[p->i] == '\\' &&
@@ -912,6 +912,19 @@ lx_atom(struct lx_parse *p)
 					c = lx_char(p, cp, s + p->i, n);
 					p->i += n;
 					lx_append(p, x, &last, c);
+					nq++;
+				}
+				/*
+				 * A quantifier after \E applies to the last
+				 * quoted character only ("\Qab\E?" is a, b?),
+				 * which one node cannot say: give up on a
+				 * longer run, soundly.
+				 */
+				if (nq > 1 && p->i < p->len &&
+				    strchr("?*+{", s[p->i]) != NULL) {
+					x = lx_new(p, LX_ANY);
+					p->n[x].nullable = true;
+					lx_cs_all(&p->n[x].cs);
 				}
 			}
 			return x;

@@ -116,6 +116,11 @@ test_extract(void)
 	CHECK_STR(lits("[\\Q\\E^]]ab", false), "ab");
 	CHECK_STR(lits("[^\\E]x]yz", false), "yz");
 	CHECK_STR(lits("[\\E]x]yz", false), "]yz,xyz");
+	/* a quantifier after \E takes the last quoted character only */
+	CHECK_STR(lits("\n\\Q\bx\\E?]", false), "");
+	CHECK_STR(lits("abc\\Qxy\\E?", false), "abc");
+	CHECK_STR(lits("\\Qab\\E+", false), "");
+	CHECK_STR(lits("\\Qa\\E?bcd", false), "bcd");
 	CHECK_STR(lits("\\p{Lu}xyz", false), "xyz");
 	/* repeats */
 	CHECK_STR(lits("a{3}", false), "aaa");
