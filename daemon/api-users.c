@@ -213,8 +213,10 @@ users_asker_still_admin(struct api_pwjob *j)
 	return true;
 }
 
+/* A new hash is back: commit the change it was made for, if still allowed. */
 static void
-users_add_done(struct api_pwjob *j)
+users_hash_done(struct api_pwjob *j, const char *kind,
+    int (*change)(struct api_req *, json_t *, struct store_err *))
 {
 	if (j->stopped) {
 		api_error(&j->r, 503, "daemon is shutting down");
@@ -226,8 +228,14 @@ users_add_done(struct api_pwjob *j)
 	}
 	if (!users_asker_still_admin(j))
 		return;
-	if (users_commit(&j->r, "user.add", j->ctx, users_add_change) == 0)
+	if (users_commit(&j->r, kind, j->ctx, change) == 0)
 		users_reply(&j->r, users_detail_str(j->ctx, "user"));
+}
+
+static void
+users_add_done(struct api_pwjob *j)
+{
+	users_hash_done(j, "user.add", users_add_change);
 }
 
 void
@@ -337,19 +345,7 @@ users_password_change(struct api_req *r, json_t *detail, struct store_err *e)
 static void
 users_password_done(struct api_pwjob *j)
 {
-	if (j->stopped) {
-		api_error(&j->r, 503, "daemon is shutting down");
-		return;
-	}
-	if (j->result == -1) {
-		api_error(&j->r, 400, "%s", j->err);
-		return;
-	}
-	if (!users_asker_still_admin(j))
-		return;
-	if (users_commit(&j->r, "user.password", j->ctx,
-	    users_password_change) == 0)
-		users_reply(&j->r, users_detail_str(j->ctx, "user"));
+	users_hash_done(j, "user.password", users_password_change);
 }
 
 void

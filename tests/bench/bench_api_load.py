@@ -125,21 +125,6 @@ def fd_count(pid):
         return -1
 
 
-def generated_records(n):
-    """The records `fake_mastodon.py --generate n` seeds, in order."""
-    class Collect:
-        lock = threading.RLock()
-
-        def __init__(self):
-            self.recs = []
-
-        def seed_one(self, rec):
-            self.recs.append(rec)
-    c = Collect()
-    fake_mastodon.generate(c, n)
-    return c.recs
-
-
 class Sampler(threading.Thread):
     """/metrics items_new and the daemon's open fds every 50 ms."""
 
@@ -654,7 +639,7 @@ def main():
         "connections; N = %d items" % (args.editors, args.poll, args.decide_every,
                                        args.idle, args.items))
     work = tempfile.mkdtemp(prefix="nq-apiload-")
-    records = json.dumps(generated_records(args.items)).encode()
+    records = json.dumps(fake_mastodon.generated_records(args.items)).encode()
     t_all = time.time()
     try:
         deadline = t_all + args.budget

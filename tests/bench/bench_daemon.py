@@ -231,21 +231,6 @@ def pct(values, p):
     return values[k]
 
 
-def generated_records(n):
-    """The records `fake_mastodon.py --generate n` seeds, in order."""
-    class Collect:
-        lock = threading.RLock()
-
-        def __init__(self):
-            self.recs = []
-
-        def seed_one(self, rec):
-            self.recs.append(rec)
-    c = Collect()
-    fake_mastodon.generate(c, n)
-    return c.recs
-
-
 def daemon_accepts(extra_account, rules):
     """Whether netiquetted -n accepts a config with these account lines."""
     d = tempfile.mkdtemp(prefix="nq-bench-check-")
@@ -336,7 +321,7 @@ def steady_phase(fake, daemon, rate, seconds, timeout):
                         "raw_json, '$.id') AS INTEGER)), 0) FROM items")[0][0]
     base_items = daemon.items_new()
     seen_actions = {a.get("idempotency_key") for a in fake.get("/_fake/actions")["actions"]}
-    recs = generated_records(int(rate * seconds))[3:]
+    recs = fake_mastodon.generated_records(int(rate * seconds))[3:]
     recs = recs[:int(rate * seconds)]
     batch = max(1, int(rate / 10))
     t0 = time.time()
@@ -489,7 +474,7 @@ def main():
         wall0 = time.time()
 
         if not backfill:
-            recs = generated_records(n)
+            recs = fake_mastodon.generated_records(n)
             body = json.dumps(recs).encode()
             t0 = time.time()
             status, _ = http("POST", fake.url + "/_fake/seed", body, timeout=600)

@@ -349,6 +349,21 @@ def generate(state, n):
             state.seed_one(rec)
 
 
+def generated_records(n):
+    """The records generate(state, n) seeds, in order, without a server
+    (the benchmarks seed the same records later, through POST /_fake/seed)."""
+    class Collect:
+        lock = threading.RLock()
+
+        def __init__(self):
+            self.recs = []
+
+        def seed_one(self, rec):
+            self.recs.append(rec)
+    c = Collect()
+    generate(c, n)
+    return c.recs
+
 def parse_form(body, ctype):
     """Form data or JSON into a dict; `key[]` collects lists."""
     if not body:
