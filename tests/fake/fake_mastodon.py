@@ -86,14 +86,31 @@ DEFAULT_WINDOW = 300
 DOMAIN = "social.bund.de"
 
 
+_ISO_SECONDS = {}
+
+
+def iso_seconds(t):
+    """datetime.fromtimestamp(t, utc).strftime("%Y-%m-%dT%H:%M:%S."),
+    formatted once per second (strftime was a tenth of an action's cost)."""
+    sec = int(t)
+    if t < 0 or t - sec >= 0.999999:
+        # fromtimestamp() may round up to the next second: let it
+        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+    s = _ISO_SECONDS.get(sec)
+    if s is None:
+        if len(_ISO_SECONDS) >= 256:
+            _ISO_SECONDS.clear()
+        s = _ISO_SECONDS[sec] = datetime.fromtimestamp(sec, timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S.")
+    return s
+
+
 def iso_ms(t):
-    return datetime.fromtimestamp(t, timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%S.") + "%03dZ" % int((t % 1) * 1000)
+    return iso_seconds(t) + "%03dZ" % int((t % 1) * 1000)
 
 
 def iso_us(t):
-    return datetime.fromtimestamp(t, timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%S.") + "%06dZ" % int(round((t % 1) * 1e6) % 1000000)
+    return iso_seconds(t) + "%06dZ" % int(round((t % 1) * 1e6) % 1000000)
 
 
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
@@ -315,13 +332,16 @@ class State:
         return out
 
     def relationship(self, aid):
-        r = self.relationships.setdefault(aid, {
+        r = self.relationships.get(aid)
+        if r is not None:
+            return r
+        r = self.relationships[aid] = {
             "id": aid, "following": False, "showing_reblogs": False,
             "notifying": False, "languages": None, "followed_by": False,
             "blocking": False, "blocked_by": False, "muting": False,
             "muting_notifications": False, "muting_expires_at": None,
             "requested": False, "requested_by": False,
-            "domain_blocking": False, "endorsed": False, "note": ""})
+            "domain_blocking": False, "endorsed": False, "note": ""}
         return r
 
 
@@ -371,6 +391,26 @@ def generated_records(n):
     generate(c, n)
     return c.recs
 
+
+def form_pairs(qs):
+    """urllib.parse.parse_qsl(qs, keep_blank_values=True), without its
+    cost when there is nothing to unquote."""
+    if "%" in qs or "+" in qs:
+        return urllib.parse.parse_qsl(qs, keep_blank_values=True)
+    return [tuple(f.split("=", 1)) if "=" in f else (f, "")
+            for f in qs.split("&") if f]
+
+
+def split_target(target):
+    """urllib.parse.urlsplit(target)'s path and query, without its cost
+    for the usual target: one leading slash, no fragment, printable."""
+    if target[:1] != "/" or target[1:2] == "/" or "#" in target or not target.isprintable():
+        url = urllib.parse.urlsplit(target)
+        return url.path, url.query
+    path, _, query = target.partition("?")
+    return path, query
+
+
 def parse_form(body, ctype):
     """Form data or JSON into a dict; `key[]` collects lists."""
     if not body:
@@ -381,7 +421,7 @@ def parse_form(body, ctype):
             raise ValueError("JSON body must be an object")
         return v
     out = {}
-    for k, v in urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+    for k, v in form_pairs(body.decode("utf-8")):
         if k.endswith("[]"):
             out.setdefault(k[:-2], []).append(v)
         else:
@@ -391,7 +431,7 @@ def parse_form(body, ctype):
 
 def query_params(qs):
     out = {}
-    for k, v in urllib.parse.parse_qsl(qs, keep_blank_values=True):
+    for k, v in form_pairs(qs):
         if k.endswith("[]"):
             out.setdefault(k[:-2], []).append(v)
         else:
@@ -447,8 +487,7 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch("PUT")
 
     def dispatch(self, method):
-        url = urllib.parse.urlsplit(self.path)
-        path = url.path
+        path, query = split_target(self.path)
         try:
             body = self.read_body()
         except Exception:
@@ -463,7 +502,7 @@ class Handler(BaseHTTPRequestHandler):
         if not path.startswith("/api/"):
             self.send_json(404, {"error": "Not Found"})
             return
-        self.api(method, path, url.query, body)
+        self.api(method, path, query, body)
 
     # ---- control API ----
 
@@ -841,15 +880,16 @@ class Handler(BaseHTTPRequestHandler):
 
 # ---- --fast-server: the same Handler behind a one-thread front end ----
 #
-# ThreadingHTTPServer costs ~350 us of CPU per request: a thread per
+# ThreadingHTTPServer costs ~350 us of CPU per action POST: a thread per
 # connection (GIL hand-offs between 32+ kept-alive connections), the email
 # parser for the headers, a socket file object.  With --fast-server, one
 # asyncio thread reads the requests, splits the headers itself and runs
 # the same Handler methods on an object that writes into a BytesIO; the
 # answer (status line and headers by BaseHTTPRequestHandler's own
-# send_response / send_header / end_headers) leaves in one send.  Same
-# bytes either way; what it does not do: chunked request bodies (411),
-# bare-LF line ends and HTTP/0.9 (400).
+# send_response / send_header / end_headers) leaves in one send
+# (tests/bench/bench_fake.py measures both).  Same bytes either way
+# (test_fake_mastodon.py's TestSameAnswers); not served: chunked request
+# bodies (411), HTTP/0.9 (400), lines ending in a bare LF (never complete).
 
 class FastHeaders(dict):
     """Request headers by lower-case name; get() as email.message's:
@@ -883,7 +923,8 @@ class FastRequest:
         self.path = path
         self.request_version = version
         self.headers = headers
-        self.close_connection = not (version >= "HTTP/1.1")
+        self.close_connection = version != "HTTP/1.1" and tuple(
+            map(int, version[5:].split("."))) < (1, 1)
         conntype = headers.get("Connection", "").lower()
         if conntype == "close":
             self.close_connection = True
@@ -908,6 +949,23 @@ class FastRequest:
         """Answers after `seconds` without blocking the other connections:
         the connection calls `answer` then (and reads nothing meanwhile)."""
         self.deferred = (seconds, answer)
+
+
+def request_line_error(words, requestline):
+    """(code, message) as BaseHTTPRequestHandler.parse_request answers a
+    bad request line (split into words), or None.  Unlike the stock
+    server, the answer always has a status line (it leaves that out while
+    it does not know the version) and HTTP/0.9 (two words) is refused."""
+    if len(words) >= 3:
+        version = words[-1]
+        nums = version[5:].split(".") if version.startswith("HTTP/") else []
+        if (len(nums) != 2 or not all(c.isdigit() and len(c) <= 10 for c in nums)):
+            return 400, "Bad request version (%r)" % version
+        if int(nums[0]) >= 2:
+            return 505, "Invalid HTTP version (%s)" % version[5:]
+    if len(words) != 3:
+        return 400, "Bad request syntax (%r)" % requestline
+    return None
 
 
 class FastConnection(asyncio.Protocol):
@@ -997,46 +1055,50 @@ class FastConnection(asyncio.Protocol):
 
     def next_request(self, out):
         """Parses and runs the next complete request in the buffer, or
-        returns None (incomplete, or rejected and closed)."""
+        returns None (incomplete, or refused and closed)."""
         buf = self.buf
-        while buf[:2] == b"\r\n":       # stray empty lines between requests
-            del buf[:2]
         end = buf.find(b"\r\n\r\n")
         if end < 0:
             if len(buf) > self.MAX_HEAD:
                 self.reject(out, 431, "Line too long")
             return None
-        lines = buf[:end].decode("latin-1").split("\r\n")
-        requestline = lines[0]
+        requestline, _, lines = buf[:end].decode("latin-1").partition("\r\n")
         words = requestline.split()
-        if len(words) != 3 or not words[2].startswith("HTTP/1."):
-            self.reject(out, 400, "Bad request syntax (%r)" % requestline)
+        if not words:               # as the stock server: close, no answer
+            self.transport.close()
+            return None
+        error = request_line_error(words, requestline)
+        if error:
+            self.reject(out, *error)
             return None
         command, path, version = words
+        if path.startswith("//"):   # as the stock server (gh-87389)
+            path = "/" + path.lstrip("/")
         headers = FastHeaders()
-        for line in lines[1:]:
-            k, sep, v = line.partition(":")
-            k = k.lower()
-            if not sep or not k or k != k.strip():
-                self.reject(out, 400, "Bad header line")
-                return None
-            if k not in headers:
-                dict.__setitem__(headers, k, v.strip(" \t"))
-        if "transfer-encoding" in headers:
+        if lines:
+            first = headers.setdefault      # dict's: the first one counts
+            for line in lines.split("\r\n"):
+                k, sep, v = line.partition(":")
+                if not sep:
+                    self.reject(out, 400, "Bad header line")
+                    return None
+                first(k.lower(), v.strip(" \t"))
+        if dict.__contains__(headers, "transfer-encoding"):
             self.reject(out, 411)
             return None
         try:
-            n = int(headers.get("content-length") or 0)
+            n = int(dict.get(headers, "content-length") or 0)
             if n < 0:
                 raise ValueError
         except ValueError:
             self.reject(out, 400, "Bad Content-Length")
             return None
+        if (not self.continued and version >= "HTTP/1.1" and
+                dict.get(headers, "expect", "").lower() == "100-continue"):
+            # as the stock server: before the body, whether it came or not
+            self.continued = True
+            out.append(b"HTTP/1.1 100 Continue\r\n\r\n")
         if len(buf) < end + 4 + n:
-            if (not self.continued and version >= "HTTP/1.1" and
-                    headers.get("expect", "").lower() == "100-continue"):
-                self.continued = True
-                out.append(b"HTTP/1.1 100 Continue\r\n\r\n")
             return None
         self.continued = False
         body = bytes(buf[end + 4:end + 4 + n])
