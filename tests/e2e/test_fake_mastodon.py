@@ -6,14 +6,21 @@ does: paging with min_id / max_id / since_id and Link headers, the types[]
 and include_filtered filters, bearer tokens, rate-limit headers and 429
 without Retry-After, fault injection, and exactly-once action recording
 with Idempotency-Key.
+
+NQ_FAKE_SERVER=fast runs all of it against the fake's --fast-server front
+end (ctest: e2e_test_fake_mastodon.py_fast), and adds TestSameAnswers:
+both front ends in this process, on twin states with a frozen clock, must
+send the same bytes for the same requests.
 """
 
 import http.client
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 import urllib.parse
@@ -26,10 +33,13 @@ DEMO = os.path.join(SRC, "tests", "fake", "demo_thread.jsonl")
 TOKEN = "test-token"
 ADMIN = "admin-token"
 MENTION = "types%5B%5D=mention"
+FAST = os.environ.get("NQ_FAKE_SERVER", "stock") == "fast"
 
 
 class Fake:
     def __init__(self, *args):
+        if FAST:
+            args = ("--fast-server",) + args
         self.proc = subprocess.Popen([sys.executable, FAKE, "--port", "0"] + list(args),
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
@@ -372,6 +382,288 @@ class TestFakeMastodon(unittest.TestCase):
             time.sleep(0.01)
         self.assertEqual([(r["method"], r["path"], r["status"]) for r in log],
                          [("GET", "/api/v1/notifications", 200)])
+
+
+def raw_request(method, path, body=None, token=TOKEN, headers=(), version="HTTP/1.1"):
+    """One request's bytes, as a client would send them."""
+    lines = ["%s %s %s" % (method, path, version), "Host: fake.test"]
+    if token:
+        lines.append("Authorization: Bearer " + token)
+    lines += list(headers)
+    data = b""
+    if body is not None:
+        if isinstance(body, dict):
+            data = json.dumps(body).encode()
+            lines.append("Content-Type: application/json")
+        else:
+            data = body.encode() if isinstance(body, str) else body
+            lines.append("Content-Type: application/x-www-form-urlencoded")
+        lines.append("Content-Length: %d" % len(data))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data
+
+
+def converse(port, requests):
+    """Sends the requests on one connection at once (pipelined), closes
+    its sending side and returns every byte the server sent until it
+    closed, Date headers left out."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(b"".join(requests))
+        s.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            d = s.recv(1 << 16)
+            if not d:
+                break
+            chunks.append(d)
+    return re.sub(rb"\r\nDate: [^\r]*", b"", b"".join(chunks))
+
+
+def responses(raw):
+    """The answers in a conversation: [(status, head, body)]; the body of
+    a truncated last answer is short."""
+    out = []
+    while raw:
+        head, _, raw = raw.partition(b"\r\n\r\n")
+        status = int(head[9:12])
+        m = re.search(rb"\r\nContent-Length: (\d+)", head)
+        n = int(m.group(1)) if m and status >= 200 else 0
+        out.append((status, head, raw[:n]))
+        raw = raw[n:]
+    return out
+
+
+def statuses(raw):
+    return [r[0] for r in responses(raw)]
+
+
+class FrozenClock:
+    """The fake's `time` module with time() standing still, so that two
+    States seeded alike are alike (ids and timestamps come from the clock)."""
+
+    sleep = staticmethod(time.sleep)
+
+    def __init__(self, t):
+        self.t = t
+
+    def time(self):
+        return self.t
+
+
+@unittest.skipUnless(FAST, "NQ_FAKE_SERVER=fast")
+class TestSameAnswers(unittest.TestCase):
+    """ThreadingHTTPServer and --fast-server, each in front of its own
+    State seeded alike under a frozen clock, in this process: the same
+    conversations get the same bytes back (but for the Date header),
+    pipelined on one connection, faults and all."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.dirname(FAKE))
+        import fake_mastodon as fm
+        cls.fm = fm
+        cls.real_time = fm.time
+        fm.time = FrozenClock(1795000000.4567)
+        cls.servers = []
+        for kind in ("stock", "fast"):
+            st = fm.State(TOKEN, ADMIN)
+            with open(DEMO, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip() and not line.lstrip().startswith("//"):
+                        st.seed_one(json.loads(line))
+            handler = type("Handler_" + kind, (fm.Handler,), {"state": st})
+            if kind == "stock":
+                srv = fm.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+                srv.daemon_threads = True
+            else:
+                srv = fm.FastServer(("127.0.0.1", 0), handler)
+            srv.verbose = False
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            cls.servers.append(srv)
+        cls.stock, cls.fast = cls.servers
+
+    @classmethod
+    def tearDownClass(cls):
+        for srv in cls.servers:
+            srv.shutdown()
+        cls.stock.server_close()
+        cls.fm.time = cls.real_time
+
+    def same(self, *requests):
+        """Both servers' answers to one conversation; returns one."""
+        a = converse(self.stock.server_port, requests)
+        b = converse(self.fast.server_port, requests)
+        self.assertEqual(a, b)
+        return a
+
+    def control(self, method, path, body=None):
+        raw = self.same(raw_request(method, "/_fake/" + path, body, token=None))
+        self.assertEqual(statuses(raw), [200], raw[:300])
+        return json.loads(raw.split(b"\r\n\r\n", 1)[1])
+
+    def setUp(self):
+        self.control("DELETE", "faults")
+        self.control("POST", "faults", {"rate_limit": 10 ** 6})
+
+    def test_pages_and_links(self):
+        q = "/api/v1/notifications?%s&include_filtered=true&limit=30" % MENTION
+        raw = self.same(raw_request("GET", q))
+        self.assertIn(b"\r\nLink: <http://fake.test/api/v1/notifications?", raw)
+        self.assertIn(b"\r\nX-RateLimit-Remaining: ", raw)
+        pages, path = 0, q
+        while True:                         # max_id, newest to oldest
+            raw = self.same(raw_request("GET", path))
+            page = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+            if not page:
+                self.assertNotIn(b"\r\nLink:", raw)
+                break
+            pages += 1
+            path = q + "&max_id=" + page[-1]["id"]
+        self.assertGreater(pages, 5)
+        oldest = int(page and page[-1]["id"] or path.rsplit("=", 1)[1])
+        cursor = str(oldest - 1)
+        for _ in range(pages + 1):          # min_id, oldest to newest
+            raw = self.same(raw_request("GET", q + "&min_id=" + cursor))
+            page = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+            if not page:
+                break
+            cursor = page[0]["id"]
+        else:
+            self.fail("min_id never reached the newest page")
+        sid = self.control("GET", "state")["keys"]["p-kats"]
+        raw = self.same(
+            raw_request("GET", q + "&since_id=" + str(oldest)),
+            raw_request("GET", "/api/v1/notifications?limit=80&exclude_types%5B%5D=mention"),
+            raw_request("GET", "/api/v1/statuses/" + sid),
+            raw_request("GET", "/api/v1/statuses/%s/context" % sid),
+            raw_request("GET", "/api/v1/accounts/verify_credentials"),
+            raw_request("GET", "/api/v1/instance/rules", token=None),
+            raw_request("GET", "/api/v1/notifications", token=None),
+            raw_request("GET", "/api/v1/notifications", token="wrong"),
+            raw_request("GET", "/api/v1/notifications/1"),
+            raw_request("GET", "//api/v1/instance/rules"),
+            raw_request("GET", "/elsewhere"))
+        self.assertEqual(statuses(raw), [200] * 6 + [401, 401, 404, 200, 404])
+
+    def test_rate_limit(self):
+        self.control("POST", "faults", {"rate_limit": 3, "rate_window": 60})
+        raw = self.same(*[raw_request("GET", "/api/v1/notifications?limit=1")] * 5)
+        self.assertEqual(statuses(raw), [200, 200, 200, 429, 429])
+        self.assertEqual(re.findall(rb"X-RateLimit-Remaining: (\d+)", raw),
+                         [b"2", b"1", b"0", b"0", b"0"])
+        self.assertNotIn(b"Retry-After", raw)
+
+    def test_faults(self):
+        acc = self.control("GET", "state")["accounts"]
+        self.assertGreater(acc, 20)
+        self.control("POST", "faults", {"random_seed": 7, "status_5xx_rate": 0.3,
+                                        "malformed_rate": 0.3, "post_apply_5xx_rate": 0.3})
+        reqs = []
+        for i in range(20):
+            reqs.append(raw_request("GET", "/api/v1/notifications?limit=2"))
+            reqs.append(raw_request("POST", "/api/v1/accounts/%d/block" % (110000000000000001 + i),
+                                    "", headers=["Idempotency-Key: f-%d" % i]))
+        raw = self.same(*reqs)
+        codes = statuses(raw)
+        self.assertEqual(len(codes), 40)
+        self.assertTrue({500, 502, 503} & set(codes), codes)
+        self.assertIn(200, codes)
+        self.assertIn(b"\x00<html>garbage", raw)
+        self.control("DELETE", "faults")
+        self.control("POST", "faults", {"fail_next": [
+            {"path": "/api/v1/notifications", "status": 503, "count": 2}]})
+        raw = self.same(*[raw_request("GET", "/api/v1/notifications?limit=1")] * 3)
+        self.assertEqual(statuses(raw), [503, 503, 200])
+        self.control("POST", "faults", {"invalid_token": True})
+        raw = self.same(raw_request("GET", "/api/v1/notifications?limit=1"))
+        self.assertEqual(statuses(raw), [401])
+        self.control("DELETE", "faults")
+        self.control("POST", "faults", {"truncated_rate": 1.0})
+        raw = self.same(raw_request("GET", "/api/v1/notifications?limit=3"),
+                        raw_request("GET", "/api/v1/notifications?limit=3"))
+        self.assertEqual(statuses(raw), [200])     # then closed
+        _, head, body = responses(raw)[0]
+        self.assertIn(b"\r\nConnection: close", head)
+        n = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+        self.assertEqual(len(body), n // 2)
+
+    def test_slow(self):
+        self.control("POST", "faults", {"slow_ms": 300})
+        t0 = time.time()
+        done = []
+        slow = threading.Thread(target=lambda: done.append(converse(
+            self.fast.server_port, [raw_request("GET", "/api/v1/notifications?limit=1")] * 2)))
+        slow.start()
+        time.sleep(0.05)
+        # the fast server's other connections go on meanwhile
+        health = converse(self.fast.server_port, [raw_request("GET", "/_fake/health", token=None)])
+        self.assertEqual(statuses(health), [200])
+        self.assertLess(time.time() - t0, 0.25)
+        slow.join()
+        self.assertGreaterEqual(time.time() - t0, 0.6)
+        self.assertEqual(statuses(done[0]), [200, 200])
+        self.assertEqual(converse(self.stock.server_port,
+                                  [raw_request("GET", "/api/v1/notifications?limit=1")] * 2),
+                         done[0])
+        raw = self.same(raw_request("GET", "/api/v1/notifications?limit=1"))
+        self.assertEqual(statuses(raw), [200])
+
+    def test_actions_exactly_once(self):
+        st = self.control("GET", "state")
+        sid = st["keys"]["p-cyber"]
+        aid = "110000000000000002"
+        form = "account_id=%s&rule_ids%%5B%%5D=1&rule_ids[]=3&comment=Versto%%C3%%9F+x&forward=true" % aid
+        raw = self.same(
+            raw_request("POST", "/api/v1/accounts/%s/mute" % aid, "duration=86400",
+                        headers=["Idempotency-Key: m1"]),
+            raw_request("POST", "/api/v1/accounts/%s/mute" % aid, "duration=86400",
+                        headers=["Idempotency-Key: m1"]),
+            raw_request("POST", "/api/v1/accounts/%s/block" % aid, {"x": 1},
+                        headers=["Idempotency-Key: b1"]),
+            raw_request("POST", "/api/v1/reports", form, headers=["Idempotency-Key: r1"]),
+            raw_request("POST", "/api/v1/reports", {"account_id": aid, "rule_ids": ["99"]}),
+            raw_request("POST", "/api/v1/admin/accounts/%s/action" % aid, {"type": "silence"}),
+            raw_request("POST", "/api/v1/admin/accounts/%s/action" % aid, {"type": "silence"},
+                        token=ADMIN),
+            raw_request("DELETE", "/api/v1/statuses/" + sid),
+            raw_request("DELETE", "/api/v1/statuses/" + sid))
+        self.assertEqual(statuses(raw), [200, 200, 200, 200, 422, 403, 200, 200, 404])
+        self.control("POST", "faults", {"post_apply_5xx_rate": 1.0})
+        raw = self.same(raw_request("POST", "/api/v1/accounts/%s/unmute" % aid, "",
+                                    headers=["Idempotency-Key: u1"]))
+        self.assertEqual(statuses(raw), [502])
+        self.control("DELETE", "faults")
+        raw = self.same(raw_request("POST", "/api/v1/accounts/%s/unmute" % aid, "",
+                                    headers=["Idempotency-Key: u1"]))
+        self.assertEqual(statuses(raw), [200])
+        acts = self.control("GET", "actions")
+        self.assertEqual(acts["counts"]["mute:%s" % aid], 1)
+        self.assertEqual(acts["counts"]["unmute:%s" % aid], 1)
+        self.assertGreaterEqual(acts["replays"], 2)
+        self.control("GET", "requests")
+
+    def test_protocol(self):
+        ok = raw_request("GET", "/_fake/health", token=None)
+        raw = self.same(
+            raw_request("POST", "/_fake/health", "x", headers=["Expect: 100-continue"]),
+            ok,
+            raw_request("GET", "/_fake/health", token=None, headers=["Connection: close"]),
+            ok)
+        self.assertTrue(raw.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 "))
+        self.assertEqual(statuses(raw), [100, 200, 200, 200])
+        raw = self.same(raw_request("GET", "/_fake/health", token=None, version="HTTP/1.0"), ok)
+        self.assertEqual(statuses(raw), [200])      # HTTP/1.0: closed
+        raw = self.same(raw_request("GET", "/_fake/health", token=None, version="HTTP/1.0",
+                                    headers=["Connection: keep-alive"]), ok)
+        self.assertEqual(statuses(raw), [200, 200])
+        raw = self.same(raw_request("PATCH", "/api/v1/notifications"), ok)
+        self.assertEqual(statuses(raw), [501])
+        raw = self.same(b"GET / x HTTP/1.1\r\n\r\n", ok)
+        self.assertEqual(statuses(raw), [400])
+        self.assertEqual(self.same(b"\r\n" + ok), b"")
+        # not the stock server's answer: it would read the chunks as requests
+        raw = converse(self.fast.server_port, [
+            b"POST /_fake/seed HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", ok])
+        self.assertEqual(statuses(raw), [411])
 
 
 class TestGenerate(unittest.TestCase):
