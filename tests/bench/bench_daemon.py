@@ -30,6 +30,11 @@ How it measures, and why that way:
     which runs the same fake with TCP_NODELAY (nodelay) and also with the
     page lookup indexed (fast, the default; bisect on the notification id,
     same answer) so that the daemon becomes the bottleneck.
+  * fast also runs the fake with --fast-server: its ThreadingHTTPServer
+    spends ~350 us of CPU per action POST on plumbing, which at ~2,500
+    actions/s takes the second core from the daemon; the one-thread
+    front end answers the same bytes for ~100 us (tests/bench/
+    bench_fake.py).  stock and nodelay keep the threaded server.
   * RSS: VmHWM and VmRSS from /proc/PID/status once all items are
     screened and the outbox is drained.
 
@@ -112,8 +117,10 @@ nomatch = Ich verdiene zu wenig
 # without TCP_NODELAY, so on a kept-alive connection the body waits for
 # the client's delayed ACK: ~40 ms per request, which no real platform
 # behind nginx adds.  fast: also the min_id page the daemon asks for is
-# looked up by bisection instead of scanning every notification; every
-# other query goes to the original.  Same answers either way.
+# looked up by bisection instead of scanning every notification (every
+# other query goes to the original), and the fake serves with
+# --fast-server (one asyncio thread, TCP_NODELAY on its own).  Same
+# answers either way.
 FAST_FAKE = r"""
 import bisect, sys, urllib.parse
 sys.path.insert(0, sys.argv.pop(1))
@@ -166,6 +173,7 @@ def fast(self, q):
     return 200, out, headers
 if mode == "fast":
     fm.Handler.notifications = fast
+    sys.argv.append("--fast-server")
 sys.argv[0] = fm.__file__
 fm.main()
 """
@@ -388,8 +396,8 @@ def main():
     ap.add_argument("--items", type=int, default=100000)
     ap.add_argument("--fake", choices=("stock", "nodelay", "fast"),
                     default="fast", help="stock fake_mastodon.py; nodelay: "
-                    "with TCP_NODELAY; fast: also an indexed page lookup "
-                    "(default)")
+                    "with TCP_NODELAY; fast: an indexed page lookup and "
+                    "--fast-server (default)")
     ap.add_argument("--rules", help="rules directory (default: rules/ if it "
                     "compiles, else a stand-in)")
     ap.add_argument("--timeout", type=float, default=1800)
@@ -430,7 +438,7 @@ def main():
     log("fake:         %s" % {
         "stock": "stock fake_mastodon.py",
         "nodelay": "fake_mastodon.py with TCP_NODELAY (--fake nodelay)",
-        "fast": "fake_mastodon.py with TCP_NODELAY and an indexed page "
+        "fast": "fake_mastodon.py --fast-server with an indexed page "
                 "lookup (--fake fast)"}[args.fake])
 
     if args.fake == "stock":
