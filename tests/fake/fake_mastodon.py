@@ -65,6 +65,7 @@ Prints "LISTENING <port>" on stdout when ready.
 import argparse
 import asyncio
 import email.utils
+import functools
 import gc
 import html
 import io
@@ -392,13 +393,26 @@ def generated_records(n):
     return c.recs
 
 
+@functools.lru_cache(maxsize=4096)
+def unquote_plus(s):
+    """What parse_qsl makes of one name or value: most repeat (the
+    daemon's field names, its report comments), unquoting is not cheap."""
+    return urllib.parse.unquote(s.replace("+", " "), encoding="utf-8", errors="replace")
+
+
 def form_pairs(qs):
-    """urllib.parse.parse_qsl(qs, keep_blank_values=True), without its
-    cost when there is nothing to unquote."""
-    if "%" in qs or "+" in qs:
-        return urllib.parse.parse_qsl(qs, keep_blank_values=True)
-    return [tuple(f.split("=", 1)) if "=" in f else (f, "")
-            for f in qs.split("&") if f]
+    """urllib.parse.parse_qsl(qs, keep_blank_values=True), for a fraction
+    of its cost: fields with nothing to unquote are taken as they are."""
+    out = []
+    for f in qs.split("&"):
+        if f:
+            k, _, v = f.partition("=")
+            if "%" in k or "+" in k:
+                k = unquote_plus(k)
+            if "%" in v or "+" in v:
+                v = unquote_plus(v)
+            out.append((k, v))
+    return out
 
 
 def split_target(target):
