@@ -1,7 +1,8 @@
 /*
  * executor.c: sends the action outbox, exactly once in effect.
  *
- * A row is marked "sent" in its own commit before its request leaves, and
+ * A row is marked "sent" in a commit before its request leaves (the
+ * commit of the page that queued it, or of a round of its own), and
  * "done" only when the platform confirms.  5xx, timeouts and truncated
  * answers are retried with exponential backoff and jitter; 429 and an
  * exhausted rate limit pause the account until its reset, without
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -31,8 +33,11 @@
 #include "notify.h"
 #include "xmalloc.h"
 
-#define EXEC_BATCH		64	/* rows fetched per round */
-#define EXEC_MAX_INFLIGHT	32
+#define EXEC_BATCH		128	/* rows fetched per round */
+/* requests handed to curl; it keeps at most 8 connections per host */
+#define EXEC_MAX_INFLIGHT	128
+#define EXEC_REFILL_US		1000	/* answers wait when rows do */
+#define EXEC_SETTLE_US		20000	/* ... and when none do */
 
 struct exec_job {
 	struct daemon	*d;
@@ -57,6 +62,7 @@ struct exec_job {
 };
 
 static void	executor_round(struct daemon *);
+static void	exec_schedule(struct daemon *, long);
 static const char *exec_param(json_t *, const char *);
 
 static struct account *
@@ -289,7 +295,7 @@ exec_done_cb(void *arg, const struct http_response *resp, const char *error)
 		j->transport_error = xstrdup(error);
 	/* settled by the next round, together with whatever goes out then */
 	TAILQ_INSERT_TAIL(&d->exec_answered, j, entry);
-	executor_kick(d);
+	exec_schedule(d, d->exec_backlog ? EXEC_REFILL_US : EXEC_SETTLE_US);
 }
 
 static const char *
@@ -428,43 +434,44 @@ exec_prepare(struct daemon *d, const struct store_outbox_row *row)
 }
 
 /*
- * One round, one commit: the answers received since the last round are
- * settled, and every due row that can go is marked "sent" (with its audit
- * entry); only after the commit do the requests leave.  One fsync per
- * round instead of two per action, and the contract holds: a request is
- * never on the wire while its row could still read "pending".  If the
- * commit fails, nothing leaves, and the settled rows stay "sent" to be
- * resent with their idempotency keys on the next start.
+ * Inside the caller's open transaction: settles the answers received so
+ * far and marks every due row that gets a slot "sent" (with its audit
+ * entry).  Nothing leaves here; exec_unstage sends the staged jobs once
+ * the transaction is committed, so a request is never on the wire while
+ * its row could still read "pending".
  */
 static void
-executor_round(struct daemon *d)
+exec_stage(struct daemon *d)
 {
 	struct store_outbox_row	*rows = NULL;
 	struct store_err	 e = { { 0 } };
-	struct exec_job		**jobs = NULL;
-	size_t			 n = 0, i, nj = 0;
+	struct exec_job		*j;
+	size_t			 n = 0, i;
 	time_t			 now = daemon_now(d);
 
-	if (d->stopping || (TAILQ_EMPTY(&d->exec_answered) &&
-	    d->exec_inflight >= EXEC_MAX_INFLIGHT))
+	while ((j = TAILQ_FIRST(&d->exec_answered)) != NULL) {
+		TAILQ_REMOVE(&d->exec_answered, j, entry);
+		exec_settle(d, j);
+		TAILQ_INSERT_TAIL(&d->exec_settled, j, entry);
+	}
+	d->exec_backlog = false;
+	if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
+		d->exec_backlog = true;
 		return;
-	if (store_begin(d->store, &e) == -1) {
+	}
+	if (store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
 		return;
 	}
-	exec_settle_answered(d);
-	if (d->exec_inflight < EXEC_MAX_INFLIGHT &&
-	    store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
-		log_warnx("outbox: %s", e.msg);
-		store_err_clear(&e);
-		n = 0;
-	}
-	if (n > 0)
-		jobs = xcalloc(n, sizeof *jobs);
-	for (i = 0; i < n && d->exec_inflight + nj < EXEC_MAX_INFLIGHT; i++) {
-		struct exec_job *j = exec_prepare(d, &rows[i]);
-
-		if (j == NULL)
+	/* a full batch may hide more due rows: look again soon */
+	if (n == EXEC_BATCH)
+		d->exec_backlog = true;
+	for (i = 0; i < n; i++) {
+		if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
+			d->exec_backlog = true;
+			break;
+		}
+		if ((j = exec_prepare(d, &rows[i])) == NULL)
 			continue;
 		if (store_outbox_mark_sent(d->store, j->row, now, &e) == -1) {
 			log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
@@ -473,47 +480,101 @@ executor_round(struct daemon *d)
 			continue;
 		}
 		exec_audit(d, j, "action.sent", NULL);
-		jobs[nj++] = j;
+		TAILQ_INSERT_TAIL(&d->exec_staged, j, entry);
+		d->exec_nstaged++;
 	}
 	store_outbox_rows_free(rows, n);
+}
+
+static void
+exec_submit(struct daemon *d, struct exec_job *j)
+{
+	int submitted;
+
+	if (j->is_mail) {
+		const struct config_notify *cn = &d->conf->notify;
+		char **rcpts = NULL;
+		size_t nr = notify_addresses(exec_param(j->params, "to"), &rcpts);
+
+		submitted = httpc_submit_mail(d->http, cn->smtp_url,
+		    cn->mail_from, rcpts, nr, j->mail, j->maillen,
+		    d->conf->request_timeout * 1000L, exec_done_cb, j);
+		notify_addresses_free(rcpts, nr);
+	} else
+		submitted = httpc_submit(d->http, &j->req,
+		    d->conf->request_timeout * 1000L, exec_done_cb, j);
+	d->exec_inflight++;
+	if (submitted == -1) {
+		/* answered at once as a transport error: retried */
+		struct http_response none;
+
+		memset(&none, 0, sizeof none);
+		exec_done_cb(j, &none, "could not start request");
+		return;
+	}
+	d->m.actions_sent[exec_bit_index(j->action)]++;
+}
+
+/*
+ * After the transaction of exec_stage: committed, the settled jobs are
+ * done and the staged ones leave (curl is kicked so that they are on the
+ * wire before the loop turns to whatever waits next); rolled back, the
+ * marks are gone, so the staged jobs are dropped (their rows are pending
+ * again) and the answers go back to be settled in the next transaction.
+ */
+static void
+exec_unstage(struct daemon *d, bool committed)
+{
+	struct exec_job	*j;
+	size_t		 sent = 0;
+
+	if (committed) {
+		while ((j = TAILQ_FIRST(&d->exec_settled)) != NULL) {
+			TAILQ_REMOVE(&d->exec_settled, j, entry);
+			exec_job_free(j);
+		}
+	} else {
+		while ((j = TAILQ_LAST(&d->exec_settled, exec_jobs)) != NULL) {
+			TAILQ_REMOVE(&d->exec_settled, j, entry);
+			TAILQ_INSERT_HEAD(&d->exec_answered, j, entry);
+		}
+	}
+	while ((j = TAILQ_FIRST(&d->exec_staged)) != NULL) {
+		TAILQ_REMOVE(&d->exec_staged, j, entry);
+		d->exec_nstaged--;
+		if (committed) {
+			exec_submit(d, j);
+			sent++;
+		} else
+			exec_job_free(j);
+	}
+	if (sent > 0)
+		httpc_kick(d->http);
+	if (!committed && !TAILQ_EMPTY(&d->exec_answered))
+		exec_schedule(d, EXEC_REFILL_US);
+}
+
+/* One round, one commit: exec_stage in a transaction of its own. */
+static void
+executor_round(struct daemon *d)
+{
+	struct store_err e = { { 0 } };
+
+	if (d->stopping || (TAILQ_EMPTY(&d->exec_answered) &&
+	    d->exec_inflight >= EXEC_MAX_INFLIGHT))
+		return;
+	if (store_begin(d->store, &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		return;
+	}
+	exec_stage(d);
 	if (store_commit(d->store, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
 		store_rollback(d->store);
-		for (i = 0; i < nj; i++)
-			exec_job_free(jobs[i]);
-		free(jobs);
+		exec_unstage(d, false);
 		return;
 	}
-	for (i = 0; i < nj; i++) {
-		struct exec_job	*j = jobs[i];
-		int		 submitted;
-
-		if (j->is_mail) {
-			const struct config_notify *cn = &d->conf->notify;
-			char **rcpts = NULL;
-			size_t nr = notify_addresses(exec_param(j->params, "to"),
-			    &rcpts);
-
-			submitted = httpc_submit_mail(d->http, cn->smtp_url,
-			    cn->mail_from, rcpts, nr, j->mail, j->maillen,
-			    d->conf->request_timeout * 1000L, exec_done_cb, j);
-			notify_addresses_free(rcpts, nr);
-		} else
-			submitted = httpc_submit(d->http, &j->req,
-			    d->conf->request_timeout * 1000L, exec_done_cb, j);
-		if (submitted == -1) {
-			/* answered at once as a transport error: retried */
-			struct http_response none;
-
-			memset(&none, 0, sizeof none);
-			d->exec_inflight++;
-			exec_done_cb(j, &none, "could not start request");
-			continue;
-		}
-		d->exec_inflight++;
-		d->m.actions_sent[exec_bit_index(j->action)]++;
-	}
-	free(jobs);
+	exec_unstage(d, true);
 }
 
 static void
@@ -528,18 +589,60 @@ executor_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Runs a round at once and lets curl put its requests on the wire before
- * the caller returns to the loop, where the next page may be waiting: for
- * the screener right after a page's commit, so that the page's actions
- * are not queued behind the screening of the next one.
+ * The screener's share of a round: called inside a page's transaction
+ * after its items, so that the page's actions are marked "sent" by the
+ * page's own commit (one fsync for both) and the answers that came in
+ * meanwhile are settled by it too; executor_staged sends them after the
+ * commit, before the loop turns to the next page.
  */
 void
-executor_now(struct daemon *d)
+executor_stage(struct daemon *d)
 {
 	if (d->exec_timer == NULL || d->stopping)
 		return;
-	executor_round(d);
-	httpc_kick(d->http);
+	exec_stage(d);
+}
+
+void
+executor_staged(struct daemon *d, bool committed)
+{
+	exec_unstage(d, committed);
+}
+
+static void
+exec_soon_cb(evutil_socket_t fd, short what, void *arg)
+{
+	executor_round(arg);
+}
+
+/*
+ * Group commit for the answers: each one used to get a round (and an
+ * fsync) of its own.  Now a round waits EXEC_REFILL_US when due rows are
+ * waiting for a slot, else EXEC_SETTLE_US; a page committed before then
+ * settles the answers in its own transaction.  A confirmation that waits
+ * costs nothing: until it is committed the row reads "sent", which a
+ * restart resends with its idempotency key.
+ */
+static void
+exec_schedule(struct daemon *d, long us)
+{
+	struct timespec	ts;
+	struct timeval	tv;
+	int64_t		now, at;
+
+	if (d->exec_soon == NULL || d->stopping)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	at = now + us;
+	/* pending or already due (active) sooner: leave it alone */
+	if (event_pending(d->exec_soon, EV_TIMEOUT, NULL) &&
+	    d->exec_soon_at <= at)
+		return;
+	d->exec_soon_at = at;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(d->exec_soon, &tv);
 }
 
 /*
@@ -580,7 +683,10 @@ executor_start(struct daemon *d)
 		    "stop", n);
 	store_outbox_rows_free(rows, n);
 	TAILQ_INIT(&d->exec_answered);
+	TAILQ_INIT(&d->exec_settled);
+	TAILQ_INIT(&d->exec_staged);
 	d->exec_timer = evtimer_new(d->base, executor_timer_cb, d);
+	d->exec_soon = evtimer_new(d->base, exec_soon_cb, d);
 	executor_kick(d);
 	return 0;
 }
@@ -611,5 +717,9 @@ executor_stop(struct daemon *d)
 	if (d->exec_timer != NULL) {
 		event_free(d->exec_timer);
 		d->exec_timer = NULL;
+	}
+	if (d->exec_soon != NULL) {
+		event_free(d->exec_soon);
+		d->exec_soon = NULL;
 	}
 }

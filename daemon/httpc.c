@@ -236,7 +236,7 @@ httpc_check_done(struct httpc *h)
 }
 
 struct httpc *
-httpc_new(struct event_base *base)
+httpc_new(struct event_base *base, long max_host_connections)
 {
 	struct httpc *h = xcalloc(1, sizeof *h);
 
@@ -249,7 +249,8 @@ httpc_new(struct event_base *base)
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    max_host_connections);
 	return h;
 }
 

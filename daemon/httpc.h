@@ -25,7 +25,7 @@ struct httpc;
 typedef void (*httpc_done_cb)(void *arg, const struct http_response *resp,
     const char *error);
 
-struct httpc	*httpc_new(struct event_base *);
+struct httpc	*httpc_new(struct event_base *, long max_host_connections);
 /*
  * Cancels every request still in flight; each callback is called once
  * with status 0 and an error, so its owner can release what it holds.

@@ -37,6 +37,7 @@
 #include "xmalloc.h"
 
 #define STOP_GRACE_SECONDS	5
+#define HTTP_ACTION_CONNECTIONS	64	/* per platform host */
 #define STORE_CKPT_PAGES	1000	/* WAL pages, SQLite's default */
 
 static void
@@ -301,7 +302,8 @@ daemon_stop_check(evutil_socket_t fd, short what, void *arg)
 	struct daemon	*d = arg;
 	static int	 waited;
 
-	if (httpc_inflight(d->http) == 0 || ++waited > STOP_GRACE_SECONDS * 10) {
+	if (httpc_inflight(d->http) + httpc_inflight(d->http_poll) == 0 ||
+	    ++waited > STOP_GRACE_SECONDS * 10) {
 		event_base_loopbreak(d->base);
 		return;
 	}
@@ -322,7 +324,7 @@ daemon_stop(struct daemon *d, const char *why)
 	d->stopping = true;
 	daemon_notify("STOPPING=1");
 	log_info("stopping (%s): %zu request(s) in flight", why,
-	    httpc_inflight(d->http));
+	    httpc_inflight(d->http) + httpc_inflight(d->http_poll));
 	poller_stop(d);
 	executor_stop(d);
 	event_base_once(d->base, -1, EV_TIMEOUT, daemon_stop_check, d, &tv);
@@ -471,7 +473,13 @@ main(int argc, char **argv)
 		fatalx("curl_global_init failed");
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	d->http = httpc_new(d->base);
+	/*
+	 * Two pools of connections: with the outbox's requests queued in
+	 * curl for the platform's few connections, the next page would
+	 * wait behind all of them.
+	 */
+	d->http = httpc_new(d->base, HTTP_ACTION_CONNECTIONS);
+	d->http_poll = httpc_new(d->base, 2);
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_signal_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_signal_cb, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_signal_cb, d);
@@ -500,6 +508,7 @@ main(int argc, char **argv)
 	event_base_dispatch(d->base);
 
 	api_stop(d);
+	httpc_free(d->http_poll);
 	httpc_free(d->http);
 	executor_flush(d);
 	{

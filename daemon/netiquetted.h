@@ -61,6 +61,7 @@ struct account {
 	unsigned			 caps;
 	struct event			*poll_timer;
 	bool				 polling;	/* request in flight */
+	int				 parsing;	/* pages in the parser */
 	char				*poll_cursor;	/* it asked from here */
 	int				 poll_failures;	/* consecutive */
 	time_t				 paused_until;	/* rate limit */
@@ -78,16 +79,23 @@ struct daemon {
 	struct rs_scratch	*scratch;
 	struct store		*store;
 	struct checkpointer	*ckpt;		/* checkpoint.h */
-	struct httpc		*http;
+	struct httpc		*http;		/* outbox, instance rules */
+	struct httpc		*http_poll;	/* polls: never behind the outbox */
 	struct account		*accounts;
 	size_t			 naccounts;
 	struct evhttp		*api;
 	struct api_state	*api_state;	/* api.h */
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	struct event		*exec_timer;
+	struct event		*exec_soon;	/* coalesced round */
+	int64_t			 exec_soon_at;	/* its deadline, monotonic us */
 	struct workq		*parseq;	/* poller.c: page parser */
 	size_t			 exec_inflight;
 	struct exec_jobs	 exec_answered;	/* answers not yet settled */
+	struct exec_jobs	 exec_settled;	/* settled, not yet committed */
+	struct exec_jobs	 exec_staged;	/* marked sent, not yet committed */
+	size_t			 exec_nstaged;
+	bool			 exec_backlog;	/* due rows wait for a slot */
 	bool			 stopping;
 	bool			 ready;
 	time_t			 started;
@@ -117,7 +125,8 @@ int	screen_page(struct daemon *, struct account *, const struct conn_page *,
 int	executor_start(struct daemon *);
 void	executor_stop(struct daemon *);
 void	executor_kick(struct daemon *);
-void	executor_now(struct daemon *);
+void	executor_stage(struct daemon *);
+void	executor_staged(struct daemon *, bool committed);
 void	executor_flush(struct daemon *);
 
 /* instance.c */

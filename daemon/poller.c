@@ -2,15 +2,18 @@
  * poller.c: fetches each account's new comments and direct messages.
  *
  * One timer per account.  When it fires, the connector builds the request
- * for the stored cursor and httpc sends it.  The answer is parsed on the
+ * for the stored cursor and httpc sends it (on connections of its own, so
+ * a page never waits behind the outbox).  The answer is parsed on the
  * parser thread (the connector's parser is a pure function) and comes
  * back to the loop, where screen_page records the page in one transaction
- * with the new cursor.  An unfinished catch-up asks for the next page as
- * soon as this one is parsed, before it is screened and committed, so
- * that the platform prepares page n+1 and the parser parses it while the
- * loop records page n; a finished one waits for the poll interval.  The
- * cursor stays what the store says: an answer is used only if it was
- * asked for from the stored cursor, so a page whose commit failed is
+ * with the new cursor.  An unfinished catch-up asks for the next page
+ * early: as soon as an answer's headers name it (Mastodon's Link header),
+ * else as soon as the page is parsed, so that while the loop records page
+ * n the parser has page n+1 and the platform prepares the one after; at
+ * most POLL_AHEAD pages of an account are in the parser.  A finished one
+ * waits for the poll interval.  The cursor stays what the store says: a
+ * page is screened only if it was asked for from the stored cursor, so a
+ * page whose commit failed, or a guess the page did not confirm, is
  * fetched again, never skipped.  Transport errors, 5xx and pages that
  * cannot be trusted back off exponentially and never move the cursor; 429
  * and an exhausted rate limit wait for the platform's reset.  The daemon
@@ -29,6 +32,7 @@
 #include "xmalloc.h"
 
 #define POLL_BACKOFF_MAX	300
+#define POLL_AHEAD		3	/* pages of an account in the parser */
 
 static void	poller_schedule(struct account *, long seconds);
 static void	poller_done_cb(void *, const struct http_response *,
@@ -55,14 +59,14 @@ poller_fetch(struct account *a, const char *cursor)
 		return -1;
 	}
 	d->m.polls++;
-	if (httpc_submit(d->http, &req, d->conf->request_timeout * 1000L,
+	if (httpc_submit(d->http_poll, &req, d->conf->request_timeout * 1000L,
 	    poller_done_cb, a) == -1) {
 		log_warnx("account %s: cannot start poll request", a->conf->name);
 		http_request_free(&req);
 		return -1;
 	}
 	http_request_free(&req);
-	httpc_kick(d->http);
+	httpc_kick(d->http_poll);
 	free(a->poll_cursor);
 	a->poll_cursor = cursor != NULL ? xstrdup(cursor) : NULL;
 	a->polling = true;
@@ -141,6 +145,19 @@ poller_parse_work(struct workq_job *wq)
 }
 
 /*
+ * Once nothing of the account is on its way (no request, no page in the
+ * parser) and no wait is set: the next poll, after `seconds`.
+ */
+static void
+poller_idle(struct account *a, long seconds)
+{
+	if (a->polling || a->parsing > 0 ||
+	    evtimer_pending(a->poll_timer, NULL))
+		return;
+	poller_schedule(a, seconds);
+}
+
+/*
  * A parsed page (or the reason it was rejected): rate limits, the next
  * request, and the page screened and committed with the new cursor.
  */
@@ -154,9 +171,29 @@ poller_parsed(struct poller_parse *pp)
 	struct store_err	 e = { { 0 } };
 	time_t			 now = daemon_now(d);
 	long			 wait;
-	bool			 prefetched = false;
+	char			*cursor = NULL;
+	bool			 same;
 
-	a->polling = false;
+	if (poller_cursor(a, &cursor) == -1) {
+		poller_idle(a, 5);
+		return;
+	}
+	same = cursor == NULL ? pp->cursor == NULL :
+	    pp->cursor != NULL && strcmp(cursor, pp->cursor) == 0;
+	if (!same) {
+		/*
+		 * Asked ahead of a page whose commit failed, or from a guess
+		 * of the headers that the page did not confirm: ask again
+		 * from the store's cursor.
+		 */
+		log_debug("account %s: answer for cursor %s dropped, the store "
+		    "is at %s", a->conf->name, pp->cursor ? pp->cursor :
+		    "(none)", cursor ? cursor : "(none)");
+		free(cursor);
+		poller_idle(a, a->poll_failures > 0 ? 5 : 0);
+		return;
+	}
+	free(cursor);
 	if (pp->rc == -1) {
 		if (pp->ce.status == CONN_RATELIMITED) {
 			time_t until = rl->retry_at > now ? rl->retry_at :
@@ -183,27 +220,28 @@ poller_parsed(struct poller_parse *pp)
 	if ((rl->known & CONN_RL_REMAINING) && rl->remaining <= 0 &&
 	    (rl->known & CONN_RL_RESET) && rl->reset > a->paused_until)
 		a->paused_until = rl->reset;
-	/* the executor may have paused the account (429 on an action) */
-	if (a->paused_until <= now && !page->done &&
-	    page->next_cursor != NULL)
-		prefetched = poller_fetch(a, page->next_cursor) == 0;
+	/*
+	 * Without a hint from the headers, ask for the next page now, before
+	 * this one is screened (unless the executor paused the account after
+	 * a 429 on an action, or a retry waits).
+	 */
+	if (!a->polling && a->paused_until <= now && !page->done &&
+	    page->next_cursor != NULL && !evtimer_pending(a->poll_timer, NULL))
+		(void)poller_fetch(a, page->next_cursor);
 	if (screen_page(d, a, page, &e) == -1) {
 		log_warnx("account %s: recording page failed: %s", a->conf->name,
 		    e.msg);
 		a->poll_failures++;
-		if (!prefetched)
-			poller_schedule(a, 5);
+		poller_idle(a, 5);
 		return;
 	}
 	a->poll_failures = 0;
 	if (a->paused_until > now)
-		poller_schedule(a, (long)(a->paused_until - now));
-	else if (prefetched)
-		;	/* the next page's answer carries on */
+		poller_idle(a, (long)(a->paused_until - now));
 	else if (!page->done)
-		poller_schedule(a, page->next_cursor != NULL ? 0 : 5);
+		poller_idle(a, page->next_cursor != NULL ? 0 : 5);
 	else
-		poller_schedule(a, a->conf->poll_interval);
+		poller_idle(a, a->conf->poll_interval);
 }
 
 static void
@@ -211,22 +249,30 @@ poller_parse_done(struct workq_job *wq, bool stopped)
 {
 	struct poller_parse *pp = (struct poller_parse *)wq;
 
+	pp->a->parsing--;
 	/* stopped: never committed, so fetched again on the next start */
 	if (!stopped && !pp->a->d->stopping)
 		poller_parsed(pp);
 	poller_parse_free(pp);
 }
 
+/*
+ * An answer goes to the parser as it is; whether it is the page the store
+ * expects is checked when it comes back, just before it is screened.  If
+ * its headers already name the page after it, that request leaves now, so
+ * that while the loop screens page n the parser has page n+1 and the
+ * platform prepares page n+2.
+ */
 static void
 poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 {
 	struct account		*a = arg;
 	struct daemon		*d = a->d;
 	struct poller_parse	*pp;
-	char			*cursor = NULL;
+	char			*hint;
 	long			 wait;
 	size_t			 i;
-	bool			 same;
+	time_t			 now = daemon_now(d);
 
 	a->polling = false;
 	if (d->stopping)
@@ -237,21 +283,6 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 		log_warnx("account %s: poll failed: %s; retry in %lds",
 		    a->conf->name, error, wait);
 		poller_schedule(a, wait);
-		return;
-	}
-	if (poller_cursor(a, &cursor) == -1) {
-		poller_schedule(a, 5);
-		return;
-	}
-	same = cursor == NULL ? a->poll_cursor == NULL :
-	    a->poll_cursor != NULL && strcmp(cursor, a->poll_cursor) == 0;
-	if (!same) {
-		/* Asked ahead of a page whose commit failed: ask again. */
-		log_debug("account %s: answer for cursor %s dropped, the store "
-		    "is at %s", a->conf->name, a->poll_cursor ? a->poll_cursor :
-		    "(none)", cursor ? cursor : "(none)");
-		free(cursor);
-		poller_schedule(a, a->poll_failures > 0 ? 5 : 0);
 		return;
 	}
 	pp = xcalloc(1, sizeof *pp);
@@ -273,8 +304,8 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 	pp->ca.admin = a->ca.admin;
 	pp->ca.report_forward = a->ca.report_forward;
 	pp->ca.page_limit = a->ca.page_limit;
-	pp->cursor = cursor;
-	a->conn->parse_ratelimit(resp, daemon_now(d), &pp->rl);
+	pp->cursor = a->poll_cursor != NULL ? xstrdup(a->poll_cursor) : NULL;
+	a->conn->parse_ratelimit(resp, now, &pp->rl);
 	pp->resp.status = resp->status;
 	for (i = 0; i < resp->headers.n; i++)
 		http_headers_add(&pp->resp.headers, resp->headers.v[i].name,
@@ -285,8 +316,14 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 	pp->resp.body = pp->body;
 	pp->resp.bodylen = resp->bodylen;
 	conn_error_clear(&pp->ce);
-	/* busy until the page is recorded: no second request meanwhile */
-	a->polling = true;
+	a->parsing++;
+	if (a->conn->next_cursor_hint != NULL && a->parsing < POLL_AHEAD &&
+	    a->paused_until <= now && !evtimer_pending(a->poll_timer, NULL) &&
+	    !((pp->rl.known & CONN_RL_REMAINING) && pp->rl.remaining <= 0) &&
+	    (hint = a->conn->next_cursor_hint(pp->cursor, resp)) != NULL) {
+		(void)poller_fetch(a, hint);
+		free(hint);
+	}
 	if (d->parseq == NULL || workq_submit(d->parseq, &pp->wq) == -1) {
 		poller_parse_work(&pp->wq);
 		poller_parse_done(&pp->wq, false);
@@ -300,7 +337,8 @@ poller_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct daemon		*d = a->d;
 	char			*cursor;
 
-	if (d->stopping || a->polling)
+	/* whatever is on its way carries on when it arrives */
+	if (d->stopping || a->polling || a->parsing > 0)
 		return;
 	if (a->paused_until > daemon_now(d)) {
 		poller_schedule(a, (long)(a->paused_until - daemon_now(d)));
@@ -342,7 +380,8 @@ poller_start(struct daemon *d)
 	 * One parser thread: a page is parsed while the loop screens and
 	 * commits the one before.  Without it, pages are parsed on the loop.
 	 */
-	d->parseq = workq_new(d->base, 1, d->naccounts, "page parser");
+	d->parseq = workq_new(d->base, 1, POLL_AHEAD * d->naccounts,
+	    "page parser");
 	if (d->parseq == NULL)
 		log_warnx("no parser thread: pages are parsed on the loop");
 	for (i = 0; i < d->naccounts; i++) {

@@ -365,12 +365,13 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 	    store_cursor_set(d->store, a->conf->name, "inbox", page->next_cursor,
 	    e) == -1)
 		goto fail;
+	executor_stage(d);
 	if (store_commit(d->store, e) == -1)
 		goto fail;
-	if (page->nitems > 0)
-		executor_now(d);
+	executor_staged(d, true);
 	return 0;
 fail:
 	store_rollback(d->store);
+	executor_staged(d, false);
 	return -1;
 }

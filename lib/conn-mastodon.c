@@ -526,6 +526,49 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 	return 0;
 }
 
+/*
+ * The Link header's rel="prev" URL carries min_id = the newest id of this
+ * page (PLATFORMS.md (c)), which is what mastodon_parse_page makes the
+ * next cursor.  Only the min_id walk of a catch-up asks for more.
+ */
+static char *
+mastodon_next_cursor_hint(const char *cursor, const struct http_response *r)
+{
+	const char	*link, *p, *end, *rel, *q;
+	size_t		 n;
+	char		*id;
+
+	if (cursor == NULL || r->status != 200 ||
+	    (link = http_response_header(r, "Link")) == NULL)
+		return NULL;
+	for (p = link; (p = strchr(p, '<')) != NULL; p = end + 1) {
+		if ((end = strchr(p, '>')) == NULL)
+			return NULL;
+		/* the parameters of this link run to the next ',' */
+		rel = end + 1;
+		n = strcspn(rel, ",");
+		if (memmem(rel, n, "rel=\"prev\"", 10) == NULL)
+			continue;
+		for (q = p; q < end; q++)
+			if ((*q == '?' || *q == '&') && end - q > 8 &&
+			    strncmp(q + 1, "min_id=", 7) == 0)
+				break;
+		if (q >= end)
+			return NULL;
+		q += 8;
+		n = strcspn(q, "&>");
+		if (n == 0 || n > 32 || q + n > end)
+			return NULL;
+		id = xstrndup(q, n);
+		if (!conn_id_is_numeric(id) || conn_id_cmp(id, cursor) <= 0) {
+			free(id);
+			return NULL;
+		}
+		return id;
+	}
+	return NULL;
+}
+
 /* ---- actions ---- */
 
 /* Copies at most max characters (code points) of s. */
@@ -842,6 +885,7 @@ const struct connector conn_mastodon = {
 	.parse_page = mastodon_parse_page,
 	.action_request = mastodon_action_request,
 	.parse_action_result = mastodon_parse_action_result,
+	.next_cursor_hint = mastodon_next_cursor_hint,
 	.parse_ratelimit = conn_ratelimit_parse,
 	.classify_status = conn_classify_status,
 	.rules_request = mastodon_rules_request,

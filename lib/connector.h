@@ -264,6 +264,17 @@ struct connector {
 			    const struct http_response *,
 			    struct conn_action_result *, struct conn_error *);
 
+	/*
+	 * Optional (NULL): the cursor of the page after this answer, read
+	 * from its headers alone, so that the next request can leave before
+	 * the body is parsed.  A guess, not a promise: the poller uses the
+	 * page it brings only if the parsed page ends where it begins.
+	 * Returns NULL when the headers do not say, or when cursor (the one
+	 * the request was built with) asks for no further page.
+	 */
+	char		*(*next_cursor_hint)(const char *cursor,
+			    const struct http_response *);
+
 	/* Never fails; unknown fields stay out of rl->known. */
 	void		 (*parse_ratelimit)(const struct http_response *,
 			    time_t now, struct conn_ratelimit *);

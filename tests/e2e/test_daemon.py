@@ -272,19 +272,20 @@ def test_escalation_notifies_once():
 
 
 def test_reload_under_load_loses_nothing():
-    """SIGHUP five times while 5,000 items stream in: every item is
+    """SIGHUP five times while 10,000 items stream in (enough that the
+    daemon is still catching up after the last reload): every item is
     screened once, every action reaches the platform once."""
     work = tempfile.mkdtemp(prefix="nq-reload-load-")
     rules = os.path.join(work, "rules")
     shutil.copytree(RULES, rules)
-    fake = Fake(generate=5000)
+    fake = Fake(generate=10000)
     fake.faults(rate_limit=10**7, post_apply_5xx_rate=0.05, random_seed=5)
     d = Daemon(fake, mode="auto", rules=rules).start()
     try:
         n = expected_mentions(fake)
         hashes = {d.ruleset()}
         for i in range(5):
-            time.sleep(0.3)
+            time.sleep(0.2)
             with open(os.path.join(rules, "zz-extra.rules"), "w") as f:
                 f.write("[rule extra.reload%d]\ncategory = offtopic\nseverity = 1\n"
                         "pattern = \\bkuchenrezept%d\\b\nmatch = Kuchenrezept%d hier\n"

@@ -613,6 +613,58 @@ test_rules(void)
 	free(body);
 }
 
+/* The next page's cursor from the Link header (PLATFORMS.md (c)). */
+static void
+test_next_cursor_hint(void)
+{
+	static const struct {
+		const char	*cursor, *link, *want;
+		int		 status;
+	} cases[] = {
+		/* the documented example: rel="prev" carries min_id */
+		{ "34975000", "<https://mastodon.example/api/v1/notifications?"
+		    "max_id=34975535>; rel=\"next\", <https://mastodon.example/"
+		    "api/v1/notifications?min_id=34975861>; rel=\"prev\"",
+		    "34975861", 200 },
+		/* other parameters around it, prev first */
+		{ "5", "<http://h/api/v1/notifications?types%5B%5D=mention&"
+		    "min_id=99&limit=80>; rel=\"prev\", <http://h/x?max_id=6>; "
+		    "rel=\"next\"", "99", 200 },
+		/* no cursor: the first start takes the newest page only */
+		{ NULL, "<http://h/n?min_id=99>; rel=\"prev\"", NULL, 200 },
+		/* not newer than the cursor: nothing to ask for */
+		{ "99", "<http://h/n?min_id=99>; rel=\"prev\"", NULL, 200 },
+		{ "100", "<http://h/n?min_id=99>; rel=\"prev\"", NULL, 200 },
+		/* no prev link, no min_id, not a number, not an answer */
+		{ "5", "<http://h/n?max_id=4>; rel=\"next\"", NULL, 200 },
+		{ "5", "<http://h/n?since_id=9>; rel=\"prev\"", NULL, 200 },
+		{ "5", "<http://h/n?xmin_id=9>; rel=\"prev\"", NULL, 200 },
+		{ "5", "<http://h/n?min_id=9a>; rel=\"prev\"", NULL, 200 },
+		{ "5", "<http://h/n?min_id=>; rel=\"prev\"", NULL, 200 },
+		{ "5", "<http://h/n?min_id=9; rel=\"prev\"", NULL, 200 },
+		{ "5", "<http://h/n?min_id=9>; rel=\"prev\"", NULL, 503 },
+		{ "5", NULL, NULL, 200 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct http_response r = resp(cases[i].status, "[]");
+		char *got;
+
+		if (cases[i].link != NULL)
+			http_headers_add(&r.headers, "Link", cases[i].link);
+		got = conn_mastodon.next_cursor_hint(cases[i].cursor, &r);
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fprintf(stderr, "case %zu: got %s\n", i, got);
+			CHECK(got == NULL);
+		} else
+			CHECK_STR(got, cases[i].want);
+		free(got);
+		http_headers_free(&r.headers);
+	}
+}
+
 static void
 test_ratelimit(void)
 {
@@ -755,6 +807,7 @@ main(void)
 	test_action_results();
 	test_rules();
 	test_ratelimit();
+	test_next_cursor_hint();
 	test_helpers();
 	return tu_finish("test_conn_mastodon");
 }
