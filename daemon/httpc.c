@@ -251,6 +251,12 @@ httpc_new(struct event_base *base, long max_host_connections)
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    max_host_connections);
+	/*
+	 * Keep them: curl sizes its connection cache by the transfers it
+	 * has at the moment, so after a burst of actions it closed most of
+	 * the connections it then had to open again for the next one.
+	 */
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, max_host_connections);
 	return h;
 }
 
