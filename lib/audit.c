@@ -5,6 +5,7 @@
  * this file owns every statement that touches the table.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,23 +97,63 @@ audit_hash(int64_t seq, int64_t ts, const char *actor, const char *kind,
 	return 0;
 }
 
+/* A string that jansson dumps as it is: printable ASCII, no '"' or '\\'. */
+static bool
+audit_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+			return false;
+	return true;
+}
+
 /*
  * The same hash for a detail text that is already canonical (dumped with
- * JSON_COMPACT | JSON_SORT_KEYS by audit_append): the array is spliced
+ * JSON_COMPACT | JSON_SORT_KEYS by audit_append): the array is hashed
  * around it instead of parsing and dumping it again, which is what the
- * append path spends most of its time on.  audit_verify still takes the
- * parsing path, so a stored text that is not canonical cannot hide.
+ * append path spent most of its time on.  Actor, kind and previous hash
+ * are plain ASCII in every entry the daemon writes, so their JSON is
+ * written here as jansson would write it; anything else goes through
+ * jansson.  audit_verify still takes the parsing path, so a stored text
+ * that is not canonical, or a hash written differently, cannot hide.
  */
 static int
 audit_hash_canonical(int64_t seq, int64_t ts, const char *actor,
     const char *kind, int64_t item, const char *detail, const char *prev_hash,
     char out[65])
 {
-	json_t	*a, *p;
-	char	*head, *tail, *text;
-	size_t	 hl;
-	int	 rc = -1;
+	crypto_hash_sha256_state sh;
+	unsigned char	 md[crypto_hash_sha256_BYTES];
+	json_t		*a, *p;
+	char		*head, *tail, buf[512];
+	size_t		 hl;
+	int		 n, rc = -1;
 
+	if (audit_plain(actor) && audit_plain(kind) && audit_plain(prev_hash)) {
+		if (item != 0)
+			n = snprintf(buf, sizeof buf, "[%" PRId64 ",%" PRId64
+			    ",\"%s\",\"%s\",%" PRId64 ",", seq, ts, actor, kind,
+			    item);
+		else
+			n = snprintf(buf, sizeof buf, "[%" PRId64 ",%" PRId64
+			    ",\"%s\",\"%s\",null,", seq, ts, actor, kind);
+		if (n > 0 && (size_t)n < sizeof buf) {
+			if (sodium_init() < 0)
+				abort();
+			crypto_hash_sha256_init(&sh);
+			crypto_hash_sha256_update(&sh, (unsigned char *)buf, n);
+			crypto_hash_sha256_update(&sh,
+			    (const unsigned char *)detail, strlen(detail));
+			n = snprintf(buf, sizeof buf, ",\"%s\"]", prev_hash);
+			if (n > 0 && (size_t)n < sizeof buf) {
+				crypto_hash_sha256_update(&sh,
+				    (unsigned char *)buf, n);
+				crypto_hash_sha256_final(&sh, md);
+				sodium_bin2hex(out, 65, md, sizeof md);
+				return 0;
+			}
+		}
+	}
 	a = json_array();
 	json_array_append_new(a, json_integer(seq));
 	json_array_append_new(a, json_integer(ts));
@@ -125,6 +166,8 @@ audit_hash_canonical(int64_t seq, int64_t ts, const char *actor,
 	json_decref(a);
 	json_decref(p);
 	if (head != NULL && tail != NULL && (hl = strlen(head)) >= 2) {
+		char *text;
+
 		head[hl - 1] = '\0';	/* drop the closing bracket */
 		if (asprintf(&text, "%s,%s,%s]", head, detail, tail) != -1) {
 			audit_sha256_hex(text, strlen(text), out);

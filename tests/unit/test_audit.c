@@ -84,6 +84,36 @@ expect_broken(struct store *st, int64_t seq, const char *reason_part)
 	}
 }
 
+/*
+ * Plain ASCII actors and kinds are hashed without jansson, the rest
+ * through it; the verifier parses and dumps every entry, so both ways
+ * must give its bytes.
+ */
+static void
+test_hash_paths(void)
+{
+	struct store_err	 e = { "" };
+	struct store		*st = fresh(2);
+	struct audit_report	 r;
+	json_t			*d;
+	int64_t			 seq;
+
+	d = json_pack("{s:s}", "x", "\xc3\xa4\"\\/");
+	CHECK_INT(audit_append(st, "editor:j\xc3\xbcrgen", "note.\"x\"/y", 0, d,
+	    &seq, &e), 0);
+	CHECK_INT(audit_append(st, "editor:a\\b", "tab\there", -3, d, &seq,
+	    &e), 0);
+	CHECK_INT(audit_append(st, "editor:/~", "kind/with ~ all",
+	    9007199254740993LL, d, &seq, &e), 0);
+	CHECK_INT(audit_append(st, "daemon", "item.screened", 0, d, &seq,
+	    &e), 0);
+	json_decref(d);
+	CHECK_INT(audit_verify(st, 0, NULL, &r, &e), 0);
+	CHECK(r.ok);
+	CHECK_INT(r.entries, 6);
+	store_close(st);
+}
+
 static void
 test_chain_ok(void)
 {
@@ -576,6 +606,7 @@ main(void)
 		return 1;
 	}
 	test_chain_ok();
+	test_hash_paths();
 	test_tamper();
 	test_query();
 	test_evidence();
