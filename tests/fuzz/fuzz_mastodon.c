@@ -85,5 +85,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		http_headers_free(&r.headers);
 		free(hdr);
 	}
+
+	/* The body (up to 2,000 bytes) as a Link header: a hint is an id. */
+	hdr = strndup(r.body, r.bodylen > 2000 ? 2000 : r.bodylen);
+	if (hdr != NULL) {
+		char *hint;
+
+		r.status = 200;
+		http_headers_add(&r.headers, "Link", hdr);
+		hint = conn_mastodon.next_cursor_hint(cursor, &r);
+		if (hint != NULL && (cursor == NULL ||
+		    !conn_id_is_numeric(hint) || conn_id_cmp(hint, cursor) <= 0))
+			abort();
+		free(hint);
+		http_headers_free(&r.headers);
+		free(hdr);
+	}
 	return 0;
 }
