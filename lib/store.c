@@ -23,6 +23,12 @@
 
 /* SQLite's page cache per connection (PRAGMA cache_size), in KiB */
 #define STORE_CACHE_KIB	"16384"
+/*
+ * An item row with its platform JSON is 3-4 KB: at SQLite's default of
+ * 4 KB most took a page of their own, and every commit wrote twice as many
+ * WAL frames (two write(2)s each) as at 8 KB.
+ */
+#define STORE_PAGE_SIZE	"8192"
 
 struct store_cached {
 	const char	*sql;		/* key: the caller's static string */
@@ -432,6 +438,12 @@ store_open_file(const char *path, struct store_err *e)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 
+	/*
+	 * Only a new, empty database takes this (before WAL is on); an
+	 * existing one keeps the page size it was made with.
+	 */
+	if (store_exec(st, "PRAGMA page_size = " STORE_PAGE_SIZE, e) == -1)
+		goto fail;
 	/* journal_mode answers with the mode it actually set */
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
 	    NULL) != SQLITE_OK) {
