@@ -22,6 +22,7 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nqtest import (CTL, RULES, SRC, Daemon, Fake, Failure, check, db_query,  # noqa: E402
@@ -333,6 +334,40 @@ def test_timeouts_keep_running_and_catch_up():
         d.stop()
         fake.stop()
 
+def test_wrong_link_header_skips_nothing():
+    """The next page is asked for as soon as an answer's Link header names
+    it, before the body is parsed.  A header that names the wrong min_id
+    (ahead: trusting it would skip items; behind: repeat them) costs a
+    request, never an item: a page is screened only if it was asked for
+    from the cursor the store holds."""
+    for skew in (3, -2):
+        fake = Fake(generate=400)
+        fake.faults(rate_limit=10**7, link_skew=skew)
+        d = Daemon(fake, mode="auto").start()
+        try:
+            n = expected_mentions(fake)
+            wait_for("catch-up (link_skew %d)" % skew, lambda: caught_up(d, n), 120, 0.2)
+            time.sleep(0.5)
+            items = db_query(d.state, "SELECT COUNT(*) FROM items")[0][0]
+            check(items == n, "link_skew %d: store has %d items, fake has %d"
+                  % (skew, items, n))
+            screened = db_query(d.state, "SELECT COUNT(*) FROM verdicts")[0][0]
+            check(screened == n, "link_skew %d: %d verdicts for %d items"
+                  % (skew, screened, n))
+            asked = set()
+            for r in fake.get("/_fake/requests"):
+                q = urllib.parse.parse_qs(r["query"])
+                if r["path"] == "/api/v1/notifications" and "min_id" in q:
+                    asked.add(int(q["min_id"][0]))
+            # the daemon did follow the wrong headers (and then its cursor)
+            check(any(v - skew in asked for v in asked),
+                  "link_skew %d: no request followed a Link header" % skew)
+            exactly_once(d, fake)
+            audit_ok(d)
+        finally:
+            d.stop()
+            fake.stop()
+
 
 if __name__ == "__main__":
     only = sys.argv[1:]
@@ -340,5 +375,6 @@ if __name__ == "__main__":
              test_faults_keep_running_and_catch_up, test_reload_keeps_old_rules_on_error,
              test_escalation_notifies_once, test_reload_under_load_loses_nothing,
              test_timeouts_keep_running_and_catch_up,
-             test_kill9_loses_nothing_repeats_nothing]
+             test_kill9_loses_nothing_repeats_nothing,
+             test_wrong_link_header_skips_nothing]
     run_tests([t for t in tests if not only or t.__name__ in only])

@@ -27,6 +27,10 @@ For tests it adds, under /_fake/ (no auth, no rate limit):
            malformed_rate    0..1  200 with a corrupt JSON body
            truncated_rate    0..1  send half the body, then close
            invalid_token     bool  every token is rejected with 401
+           link_skew         N     the rel="prev" link of a notifications
+                                  page names min_id = newest id + N (a
+                                  wrong Link header: a client that trusts
+                                  it skips or repeats items)
            fail_next         [{"path": "/api/v1/...", "status": 503,
                                "count": 1}]   deterministic failures, by
                                               path prefix
@@ -201,7 +205,7 @@ class State:
                        "rate_limit": DEFAULT_LIMIT, "rate_window": DEFAULT_WINDOW,
                        "slow_ms": 0, "malformed_rate": 0.0,
                        "truncated_rate": 0.0, "invalid_token": False,
-                       "fail_next": []}
+                       "link_skew": 0, "fail_next": []}
 
     # ---- model ----
 
@@ -791,7 +795,8 @@ class Handler(BaseHTTPRequestHandler):
                 if k not in ("max_id", "min_id", "since_id")]
             base = "http://%s/api/v1/notifications?" % host
             nxt = urllib.parse.urlencode(keep + [("max_id", page[-1]["id"])])
-            prv = urllib.parse.urlencode(keep + [("min_id", page[0]["id"])])
+            prv = urllib.parse.urlencode(keep + [(
+                "min_id", str(int(page[0]["id"]) + int(st.faults["link_skew"])))])
             headers["Link"] = '<%s%s>; rel="next", <%s%s>; rel="prev"' % (base, nxt, base, prv)
         return 200, out, headers
 
