@@ -70,33 +70,26 @@ workq_thread(void *arg)
 	return NULL;
 }
 
-/*
- * Loop side: delivers the oldest finished job and comes back for the next
- * one on the loop's next turn.  A delivery may take a while (a parsed page
- * is screened), and whatever the loop has waiting meanwhile (the answer
- * that feeds the worker its next job) should not wait for all of them.
- */
+/* Loop side: delivers every finished job, in the order they finished. */
 static void
 workq_deliver(evutil_socket_t fd, short what, void *arg)
 {
 	struct workq		*q = arg;
+	struct workq_jobs	 ready = TAILQ_HEAD_INITIALIZER(ready);
 	struct workq_job	*j;
 	char			 buf[256];
-	bool			 more;
 
 	while (read(fd, buf, sizeof buf) > 0)
 		;
 	pthread_mutex_lock(&q->mtx);
-	if ((j = TAILQ_FIRST(&q->done)) != NULL) {
-		TAILQ_REMOVE(&q->done, j, entry);
+	TAILQ_FOREACH(j, &q->done, entry)
 		q->pending--;
-	}
-	more = !TAILQ_EMPTY(&q->done);
+	TAILQ_CONCAT(&ready, &q->done, entry);
 	pthread_mutex_unlock(&q->mtx);
-	if (more)
-		event_active(q->ev, EV_READ, 1);
-	if (j != NULL)
+	while ((j = TAILQ_FIRST(&ready)) != NULL) {
+		TAILQ_REMOVE(&ready, j, entry);
 		j->done(j, false);
+	}
 }
 
 struct workq *

@@ -201,6 +201,17 @@ users_add_check(struct store *st, const char *name, enum users_role role,
 	return 0;
 }
 
+/* Only what users_pw_hash makes may be stored as a password hash. */
+static int
+users_hash_check(const char *hash, struct store_err *e)
+{
+	if (strncmp(hash, "$argon2id$", 10) != 0) {
+		store_err_set(e, "not an argon2id hash");
+		return -1;
+	}
+	return 0;
+}
+
 int
 users_add_hash(struct store *st, const char *name, enum users_role role,
     const char *hash, int64_t now, struct store_err *e)
@@ -209,10 +220,8 @@ users_add_hash(struct store *st, const char *name, enum users_role role,
 
 	if (users_add_check(st, name, role, e) == -1)
 		return -1;
-	if (strncmp(hash, "$argon2id$", 10) != 0) {
-		store_err_set(e, "not an argon2id hash");
+	if (users_hash_check(hash, e) == -1)
 		return -1;
-	}
 	if ((s = store_stmt(st, sql_user_add, e)) == NULL)
 		return -1;
 	users_bind(s, 1, name);
@@ -261,10 +270,8 @@ int
 users_set_hash(struct store *st, const char *name, const char *hash,
     struct store_err *e)
 {
-	if (strncmp(hash, "$argon2id$", 10) != 0) {
-		store_err_set(e, "not an argon2id hash");
+	if (users_hash_check(hash, e) == -1)
 		return -1;
-	}
 	return users_update(st, sql_user_pw, name, hash, e);
 }
 
@@ -274,10 +281,8 @@ users_replace_hash(struct store *st, const char *name, const char *old,
 {
 	sqlite3_stmt *s;
 
-	if (strncmp(hash, "$argon2id$", 10) != 0) {
-		store_err_set(e, "not an argon2id hash");
+	if (users_hash_check(hash, e) == -1)
 		return -1;
-	}
 	if ((s = store_stmt(st, sql_user_pw_if, e)) == NULL)
 		return -1;
 	users_bind(s, 1, name);
