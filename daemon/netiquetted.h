@@ -70,13 +70,28 @@ struct account {
 	size_t				 nrulemap;
 };
 
+/*
+ * The running rule set as the parser thread classifies with it.  A parse
+ * job holds it from submit to done; a reload retires it, and whoever lets
+ * go last (the reload or the last job) frees the rule set.  The counts
+ * are touched on the loop only; the scratch only on the parser thread,
+ * which is one thread, so jobs never share it at the same time.
+ */
+struct parse_rules {
+	struct ruleset		*rs;
+	struct rs_scratch	*scratch;
+	unsigned		 jobs;
+	bool			 retired;
+};
+
 struct daemon {
 	struct event_base	*base;
 	const char		*conf_path;
 	struct config		*conf;
 	struct policy		 policy;
 	struct ruleset		*rs;
-	struct rs_scratch	*scratch;
+	struct rs_scratch	*scratch;	/* the loop's */
+	struct parse_rules	*parse_rules;	/* rs, as parse jobs hold it */
 	struct store		*store;
 	struct checkpointer	*ckpt;		/* checkpoint.h */
 	struct httpc		*http;		/* outbox, instance rules */
@@ -104,6 +119,8 @@ struct daemon {
 
 /* netiquetted.c */
 void	daemon_stop(struct daemon *, const char *why);
+struct parse_rules *daemon_rules_hold(struct daemon *);
+void	daemon_rules_release(struct daemon *, struct parse_rules *);
 int	daemon_load_rules(struct daemon *, struct ruleset **out);
 time_t	daemon_now(struct daemon *);
 
@@ -114,12 +131,30 @@ void	poller_kick(struct account *);
 
 /* screen.c */
 /*
+ * What screening an item needs that reads no store: its verdict, and the
+ * item and verdict parts of its audit entry as canonical JSON text.
+ * screen_prepare is a pure function of the item and the rule set, so the
+ * parser thread runs it with a scratch of its own; screen_page prepares
+ * on the loop what was not, or what a rule set since replaced prepared.
+ */
+struct screen_prep {
+	const struct ruleset	*rs;		/* NULL: not prepared */
+	struct verdict		 v;
+	char			*item_json;
+	char			*verdict_json;
+};
+
+void	screen_prepare(const struct ruleset *, struct rs_scratch *,
+	    const struct conn_item *, struct screen_prep *);
+void	screen_prep_free(struct screen_prep *);
+/*
  * Screens one polled page of an account in a single transaction: every new
  * item gets its verdict, decision, queue entry, evidence, outbox actions
- * and audit entries, and the cursor moves, or none of it happens.
+ * and audit entries, and the cursor moves, or none of it happens.  prep,
+ * when not NULL, has one entry per page item.
  */
 int	screen_page(struct daemon *, struct account *, const struct conn_page *,
-	    struct store_err *);
+	    struct screen_prep *prep, struct store_err *);
 
 /* executor.c */
 int	executor_start(struct daemon *);

@@ -4,13 +4,14 @@
  * One timer per account.  When it fires, the connector builds the request
  * for the stored cursor and httpc sends it (on connections of its own, so
  * a page never waits behind the outbox).  The answer is parsed on the
- * parser thread (the connector's parser is a pure function) and comes
- * back to the loop, where screen_page records the page in one transaction
- * with the new cursor.  An unfinished catch-up asks for the next page
- * early: as soon as an answer's headers name it (Mastodon's Link header),
- * else as soon as the page is parsed, so that while the loop records page
- * n the parser has page n+1 and the platform prepares the one after; at
- * most POLL_AHEAD pages of an account are in the parser.  A finished one
+ * parser thread (the connector's parser is a pure function, and so is
+ * classifying the page's items) and comes back to the loop, where
+ * screen_page records the page in one transaction with the new cursor.
+ * An unfinished catch-up asks for the next page early: as soon as an
+ * answer's headers name it (Mastodon's Link header), else as soon as the
+ * page is parsed, so that while the loop records page n the parser has
+ * page n+1 and the platform prepares the one after; at most POLL_AHEAD
+ * pages of an account are in the parser.  A finished one
  * waits for the poll interval.  The cursor stays what the store says: a
  * page is screened only if it was asked for from the stored cursor, so a
  * page whose commit failed, or a guess the page did not confirm, is
@@ -113,15 +114,19 @@ struct poller_parse {
 	struct http_response	 resp;		/* a copy, owned */
 	char			*body;
 	struct conn_ratelimit	 rl;
+	struct parse_rules	*rules;		/* held from submit to done */
 	/* the worker's result */
 	int			 rc;
 	struct conn_page	 page;
 	struct conn_error	 ce;
+	struct screen_prep	*prep;		/* one per page item */
 };
 
 static void
 poller_parse_free(struct poller_parse *pp)
 {
+	size_t i;
+
 	free((char *)pp->ca.name);
 	free((char *)pp->ca.platform);
 	free((char *)pp->ca.base_url);
@@ -130,18 +135,34 @@ poller_parse_free(struct poller_parse *pp)
 	free(pp->cursor);
 	http_headers_free(&pp->resp.headers);
 	free(pp->body);
+	if (pp->prep != NULL)
+		for (i = 0; i < pp->page.nitems; i++)
+			screen_prep_free(&pp->prep[i]);
+	free(pp->prep);
 	conn_page_free(&pp->page);
+	if (pp->rules != NULL)
+		daemon_rules_release(pp->a->d, pp->rules);
 	free(pp);
 }
 
-/* Worker side: the connector's parser is a pure function of the answer. */
+/*
+ * Worker side: the connector's parser is a pure function of the answer,
+ * and so is classifying its items, which takes that work off the loop.
+ */
 static void
 poller_parse_work(struct workq_job *wq)
 {
-	struct poller_parse *pp = (struct poller_parse *)wq;
+	struct poller_parse	*pp = (struct poller_parse *)wq;
+	size_t			 i;
 
 	pp->rc = pp->a->conn->parse_page(&pp->ca, CONN_STREAM_INBOX,
 	    pp->cursor, &pp->resp, &pp->page, &pp->ce);
+	if (pp->rc == -1 || pp->rules == NULL || pp->page.nitems == 0)
+		return;
+	pp->prep = xcalloc(pp->page.nitems, sizeof *pp->prep);
+	for (i = 0; i < pp->page.nitems; i++)
+		screen_prepare(pp->rules->rs, pp->rules->scratch,
+		    &pp->page.items[i], &pp->prep[i]);
 }
 
 /*
@@ -228,7 +249,7 @@ poller_parsed(struct poller_parse *pp)
 	if (!a->polling && a->paused_until <= now && !page->done &&
 	    page->next_cursor != NULL && !evtimer_pending(a->poll_timer, NULL))
 		(void)poller_fetch(a, page->next_cursor);
-	if (screen_page(d, a, page, &e) == -1) {
+	if (screen_page(d, a, page, pp->prep, &e) == -1) {
 		log_warnx("account %s: recording page failed: %s", a->conf->name,
 		    e.msg);
 		a->poll_failures++;
@@ -316,6 +337,9 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 	pp->resp.body = pp->body;
 	pp->resp.bodylen = resp->bodylen;
 	conn_error_clear(&pp->ce);
+	/* only the parser thread classifies with the rules' scratch */
+	if (d->parseq != NULL)
+		pp->rules = daemon_rules_hold(d);
 	a->parsing++;
 	if (a->conn->next_cursor_hint != NULL && a->parsing < POLL_AHEAD &&
 	    a->paused_until <= now && !evtimer_pending(a->poll_timer, NULL) &&
@@ -325,6 +349,10 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 		free(hint);
 	}
 	if (d->parseq == NULL || workq_submit(d->parseq, &pp->wq) == -1) {
+		/* on the loop: the parser's scratch may be in use there */
+		if (pp->rules != NULL)
+			daemon_rules_release(d, pp->rules);
+		pp->rules = NULL;
 		poller_parse_work(&pp->wq);
 		poller_parse_done(&pp->wq, false);
 	}
@@ -379,6 +407,7 @@ poller_start(struct daemon *d)
 	/*
 	 * One parser thread: a page is parsed while the loop screens and
 	 * commits the one before.  Without it, pages are parsed on the loop.
+	 * One thread: the jobs share the parse_rules scratch, one at a time.
 	 */
 	d->parseq = workq_new(d->base, 1, POLL_AHEAD * d->naccounts,
 	    "page parser");

@@ -2,14 +2,14 @@
  * screen.c: from a polled page to recorded decisions.
  *
  * One page is one transaction.  For every item that is new to the store:
- * classify it, count its author's strikes, let the policy decide, and
- * record the verdict, the decision, the queue entry, the evidence snapshot
- * (before any action exists that could remove the original), the outbox
- * actions and the audit entries; then move the account's cursor.  A crash
- * anywhere before the commit loses nothing (the page is fetched again and
- * the items are new again); after it, everything is there and the items
- * are duplicates.  Sending is the executor's job: this file never talks to
- * a platform.
+ * classify it (usually the parser thread has, see screen_prepare), count
+ * its author's strikes, let the policy decide, and record the verdict, the
+ * decision, the queue entry, the evidence snapshot (before any action
+ * exists that could remove the original), the outbox actions and the audit
+ * entries; then move the account's cursor.  A crash anywhere before the
+ * commit loses nothing (the page is fetched again and the items are new
+ * again); after it, everything is there and the items are duplicates.
+ * Sending is the executor's job: this file never talks to a platform.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,28 +188,80 @@ screen_queue_notify(struct daemon *d, struct account *a,
 	return 0;
 }
 
-static json_t *
-screen_item_summary(const struct conn_item *ci)
+void
+screen_prepare(const struct ruleset *rs, struct rs_scratch *scratch,
+    const struct conn_item *ci, struct screen_prep *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:s}", "platform", ci->platform,
+	json_t	*o, *id;
+	size_t	 len = ci->text != NULL ? strlen(ci->text) : 0;
+
+	memset(p, 0, sizeof *p);
+	verdict_init(&p->v);
+	rs_classify(rs, scratch, ci->text != NULL ? ci->text : "", len,
+	    ci->kind == CONN_ITEM_DM ? RS_SCOPE_DM : RS_SCOPE_COMMENT, &p->v);
+	o = json_pack("{s:s, s:s, s:s, s:s}", "platform", ci->platform,
 	    "id", ci->id, "kind", conn_item_kind_name(ci->kind),
 	    "author", ci->author_id ? ci->author_id : "");
+	p->item_json = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	id = json_string(ci->id);
+	o = vjson_verdict(&p->v, id, ci->text != NULL ? ci->text : "", len);
+	json_decref(id);
+	p->verdict_json = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	/* an id or text that is no UTF-8 cannot be dumped: the loop says so */
+	p->rs = p->item_json != NULL && p->verdict_json != NULL ? rs : NULL;
+}
+
+void
+screen_prep_free(struct screen_prep *p)
+{
+	verdict_free(&p->v);
+	free(p->item_json);
+	free(p->verdict_json);
+	memset(p, 0, sizeof *p);
+}
+
+/*
+ * The item's audit detail, {"decision":..,"item":..,"verdict":..}, put
+ * together as json_dumps(JSON_COMPACT | JSON_SORT_KEYS) would write it:
+ * the keys in that order, each part dumped the same way.
+ */
+static char *
+screen_detail(const struct screen_prep *p, const struct decision *dec)
+{
+	json_t	*dj;
+	char	*djs = NULL, *text;
+
+	if (dec != NULL) {
+		dj = policy_decision_json(dec);
+		djs = json_dumps(dj, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(dj);
+		if (djs == NULL)
+			return NULL;
+	}
+	xasprintf(&text, "{%s%s%s\"item\":%s,\"verdict\":%s}",
+	    djs != NULL ? "\"decision\":" : "", djs != NULL ? djs : "",
+	    djs != NULL ? "," : "", p->item_json, p->verdict_json);
+	free(djs);
+	return text;
 }
 
 static int
 screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
-    int64_t now, struct store_err *e)
+    struct screen_prep *prep, int64_t now, struct store_err *e)
 {
 	struct store_item	 it;
 	struct policy_context	 ctx;
 	struct decision		 dec;
 	struct store_decision	 sd;
-	struct verdict		 v;
+	struct screen_prep	 local;
+	struct verdict		*vp;
 	json_t			*detail;
+	char			*text;
 	int64_t			 strikes = 0;
 	double			 t0 = screen_clock_us();
 	int			 rc;
-	unsigned		 scope;
 
 	memset(&it, 0, sizeof it);
 	it.platform = ci->platform;
@@ -234,14 +286,22 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 	}
 	d->m.items_new++;
 
-	scope = ci->kind == CONN_ITEM_DM ? RS_SCOPE_DM : RS_SCOPE_COMMENT;
-	verdict_init(&v);
-	rs_classify(d->rs, d->scratch, ci->text ? ci->text : "",
-	    ci->text ? strlen(ci->text) : 0, scope, &v);
-	if (v.flagged && ci->author_id != NULL &&
+	/* classified with a rule set a reload has since replaced: again */
+	if (prep == NULL || prep->rs != d->rs) {
+		screen_prepare(d->rs, d->scratch, ci, &local);
+		prep = &local;
+	} else
+		memset(&local, 0, sizeof local);
+	if (prep->rs == NULL) {
+		store_err_set(e, "item %s: id or author is not UTF-8", ci->id);
+		screen_prep_free(&local);
+		return -1;
+	}
+	vp = &prep->v;
+	if (vp->flagged && ci->author_id != NULL &&
 	    store_author_strike_count_since(d->store, ci->platform, a->conf->name,
 	    ci->author_id, now - d->policy.window, &strikes, e) == -1) {
-		verdict_free(&v);
+		screen_prep_free(&local);
 		return -1;
 	}
 
@@ -253,21 +313,21 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 	ctx.overrides = &a->conf->overrides;
 	ctx.strikes = (int)strikes;
 	memset(&dec, 0, sizeof dec);
-	if (policy_decide(&d->policy, &v, &ctx, &dec) == -1) {
+	if (policy_decide(&d->policy, vp, &ctx, &dec) == -1) {
 		store_err_set(e, "policy failed for item %s", ci->id);
-		verdict_free(&v);
+		screen_prep_free(&local);
 		return -1;
 	}
 
-	rc = store_verdict_put(d->store, it.id, &v, e) < 0 ? -1 : 0;
-	if (rc == 0 && v.flagged) {
+	rc = store_verdict_put(d->store, it.id, vp, e) < 0 ? -1 : 0;
+	if (rc == 0 && vp->flagged) {
 		size_t i;
 
 		for (i = 0; i < CAT_COUNT; i++)
-			if (v.cat_severity[i] > 0)
+			if (vp->cat_severity[i] > 0)
 				d->m.flagged[i]++;
 	}
-	if (rc == 0 && (v.flagged || v.review)) {
+	if (rc == 0 && (vp->flagged || vp->review)) {
 		memset(&sd, 0, sizeof sd);
 		sd.item = it.id;
 		sd.actions = dec.now | dec.proposed;
@@ -296,28 +356,23 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 			    a->conf->name, ci->author_id, now,
 			    dec.nrules ? dec.rules[0] : "", it.id, e);
 		if (rc == 0 && dec.send)
-			rc = screen_queue_actions(d, a, ci, it.id, dec.now, &v,
+			rc = screen_queue_actions(d, a, ci, it.id, dec.now, vp,
 			    &dec, now, e);
 		if (rc == 0 && dec.send && dec.notify)
 			rc = screen_queue_notify(d, a, ci, it.id, &dec, now, e);
 	}
 	if (rc == 0) {
-		detail = json_object();
-		json_object_set_new(detail, "item", screen_item_summary(ci));
-		{
-			json_t *id = json_string(ci->id);
-
-			json_object_set_new(detail, "verdict", vjson_verdict(&v,
-			    id, ci->text ? ci->text : "",
-			    ci->text ? strlen(ci->text) : 0));
-			json_decref(id);
-		}
-		if (v.flagged || v.review)
-			json_object_set_new(detail, "decision",
-			    policy_decision_json(&dec));
-		rc = audit_append(d->store, "daemon", v.flagged || v.review ?
-		    "item.flagged" : "item.screened", it.id, detail, NULL, e);
-		json_decref(detail);
+		text = screen_detail(prep, vp->flagged || vp->review ? &dec :
+		    NULL);
+		if (text == NULL) {
+			store_err_set(e, "item %s: audit detail cannot be "
+			    "serialized", ci->id);
+			rc = -1;
+		} else
+			rc = audit_append_text(d->store, "daemon",
+			    vp->flagged || vp->review ? "item.flagged" :
+			    "item.screened", it.id, text, NULL, e);
+		free(text);
 	}
 	if (rc == 0 && dec.escalate) {
 		detail = json_pack("{s:s, s:s}", "rules", dec.rule_ids,
@@ -327,14 +382,14 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 		json_decref(detail);
 	}
 	policy_decision_free(&dec);
-	verdict_free(&v);
+	screen_prep_free(&local);
 	screen_latency(d, screen_clock_us() - t0);
 	return rc;
 }
 
 int
 screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
-    struct store_err *e)
+    struct screen_prep *prep, struct store_err *e)
 {
 	size_t	i;
 	int64_t	now = daemon_now(d);
@@ -342,7 +397,8 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 	if (store_begin(d->store, e) == -1)
 		return -1;
 	for (i = 0; i < page->nitems; i++) {
-		if (screen_item(d, a, &page->items[i], now, e) == -1)
+		if (screen_item(d, a, &page->items[i], prep != NULL ?
+		    &prep[i] : NULL, now, e) == -1)
 			goto fail;
 	}
 	for (i = 0; i < page->nskipped; i++) {

@@ -38,16 +38,22 @@ static const char sql_audit_all[] =
     " FROM audit ORDER BY seq";
 static const char sql_audit_maxseq[] =
     "SELECT seq FROM sqlite_sequence WHERE name = 'audit'";
+#define AUDIT_QUERY_REST \
+    " AND (?2 IS NULL OR kind = ?2)" \
+    " AND (?3 IS NULL OR substr(kind, 1, length(?3)) = ?3)" \
+    " AND (?4 IS NULL OR ts >= ?4)" \
+    " AND (?5 IS NULL OR ts < ?5)" \
+    " AND (?6 IS NULL OR item IN (SELECT id FROM items WHERE author_id = ?6)" \
+    "   OR (json_valid(detail) AND json_extract(detail, '$.author') = ?6))" \
+    " ORDER BY seq DESC LIMIT ?7"
+/* an item's entries through audit_item, not by walking the whole log */
+static const char sql_audit_query_item[] =
+    "SELECT seq, ts, actor, kind, item, detail, prev_hash, hash FROM audit"
+    " WHERE item = ?1" AUDIT_QUERY_REST;
 static const char sql_audit_query[] =
     "SELECT seq, ts, actor, kind, item, detail, prev_hash, hash FROM audit"
     " WHERE (?1 IS NULL OR item = ?1)"
-    " AND (?2 IS NULL OR kind = ?2)"
-    " AND (?3 IS NULL OR substr(kind, 1, length(?3)) = ?3)"
-    " AND (?4 IS NULL OR ts >= ?4)"
-    " AND (?5 IS NULL OR ts < ?5)"
-    " AND (?6 IS NULL OR item IN (SELECT id FROM items WHERE author_id = ?6)"
-    "   OR (json_valid(detail) AND json_extract(detail, '$.author') = ?6))"
-    " ORDER BY seq DESC LIMIT ?7";
+    AUDIT_QUERY_REST;
 
 void
 audit_sha256_hex(const void *data, size_t len, char out[65])
@@ -207,8 +213,34 @@ int
 audit_append(struct store *st, const char *actor, const char *kind,
     int64_t item, json_t *detail, int64_t *seqp, struct store_err *e)
 {
+	char	*text;
+	int	 rc;
+
+	if (detail != NULL && !json_is_object(detail)) {
+		store_err_set(e, "audit %s: detail is not a JSON object",
+		    kind != NULL ? kind : "?");
+		return -1;
+	}
+	if (detail != NULL)
+		text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	else
+		text = xstrdup("{}");
+	if (text == NULL) {
+		store_err_set(e, "audit %s: detail cannot be serialized",
+		    kind != NULL ? kind : "?");
+		return -1;
+	}
+	rc = audit_append_text(st, actor, kind, item, text, seqp, e);
+	free(text);
+	return rc;
+}
+
+int
+audit_append_text(struct store *st, const char *actor, const char *kind,
+    int64_t item, const char *text, int64_t *seqp, struct store_err *e)
+{
 	sqlite3_stmt	*s;
-	char		*text = NULL, prev[65], hash[65];
+	char		 prev[65], hash[65];
 	int64_t		 last, seq, ts;
 	bool		 own;
 
@@ -217,33 +249,26 @@ audit_append(struct store *st, const char *actor, const char *kind,
 		store_err_set(e, "audit: actor and kind are required");
 		return -1;
 	}
-	if (detail != NULL && !json_is_object(detail)) {
+	if (text == NULL || text[0] != '{') {
 		store_err_set(e, "audit %s: detail is not a JSON object", kind);
 		return -1;
 	}
-	if (detail != NULL)
-		text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-	else
-		text = xstrdup("{}");
-	if (text == NULL) {
-		store_err_set(e, "audit %s: detail cannot be serialized", kind);
+	if (store_txn_begin(st, &own, e) == -1)
 		return -1;
-	}
-	if (store_txn_begin(st, &own, e) == -1) {
-		free(text);
-		return -1;
-	}
-	if (audit_head(st, &last, prev, e) == -1)
-		goto fail;
-	if ((s = store_stmt(st, sql_audit_next, e)) == NULL)
-		goto fail;
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		store_err_set(e, "audit seq: %s", sqlite3_errmsg(store_db(st)));
+	if (!store_audit_tip(st, &seq, prev)) {
+		if (audit_head(st, &last, prev, e) == -1)
+			goto fail;
+		if ((s = store_stmt(st, sql_audit_next, e)) == NULL)
+			goto fail;
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			store_err_set(e, "audit seq: %s",
+			    sqlite3_errmsg(store_db(st)));
+			sqlite3_reset(s);
+			goto fail;
+		}
+		seq = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
-		goto fail;
 	}
-	seq = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
 	ts = store_now(st);
 	if (audit_hash_canonical(seq, ts, actor, kind, item, text, prev,
 	    hash) == -1) {
@@ -270,12 +295,11 @@ audit_append(struct store *st, const char *actor, const char *kind,
 	/* unbind now: the bound buffers are on this stack frame */
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	free(text);
+	store_audit_tip_set(st, seq + 1, hash);
 	if (seqp != NULL)
 		*seqp = seq;
 	return store_txn_end(st, own, true, e);
 fail:
-	free(text);
 	store_txn_end(st, own, false, e);
 	return -1;
 }
@@ -418,7 +442,8 @@ audit_query(struct store *st, const struct audit_filter *f,
 
 	*out = NULL;
 	*n = 0;
-	if ((s = store_stmt(st, sql_audit_query, e)) == NULL)
+	if ((s = store_stmt(st, f->item != 0 ? sql_audit_query_item :
+	    sql_audit_query, e)) == NULL)
 		return -1;
 	if (f->item != 0)
 		sqlite3_bind_int64(s, 1, f->item);

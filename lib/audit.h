@@ -54,6 +54,14 @@ struct audit_entry {
  */
 int	audit_append(struct store *, const char *actor, const char *kind,
 	    int64_t item, json_t *detail, int64_t *seq, struct store_err *);
+/*
+ * The same with the detail already serialized, for callers that build it
+ * off the loop: text must be what json_dumps(JSON_COMPACT |
+ * JSON_SORT_KEYS) writes for an object (audit verify recomputes the hash
+ * from exactly that form, so any other text breaks the chain there).
+ */
+int	audit_append_text(struct store *, const char *actor, const char *kind,
+	    int64_t item, const char *text, int64_t *seq, struct store_err *);
 
 /* The last entry's seq and hash (0 and AUDIT_GENESIS when empty). */
 int	audit_head(struct store *, int64_t *seq, char hash[65],

@@ -41,6 +41,7 @@
 
 #include "connector.h"
 #include "html2text.h"
+#include "jsonprune.h"
 #include "xmalloc.h"
 
 #define MASTODON_LIMIT		40
@@ -424,6 +425,74 @@ mastodon_parse_one(const struct conn_account *a, const json_t *n,
 	return 1;
 }
 
+/*
+ * The members of a notification that mastodon_parse_one and mastodon_text
+ * read, at any depth; the rest is pruned before jansson builds the page.
+ * A name missing here reads as missing: test_conn_mastodon parses pages
+ * both ways and compares.
+ */
+static const char *const mastodon_page_keys[] = {
+	"id", "type", "created_at", "account", "status", "content",
+	"visibility", "spoiler_text", "url", "uri", "in_reply_to_id", "acct",
+	"display_name", "media_attachments", "description", "poll", "options",
+	"title",
+};
+
+/*
+ * The page as jansson builds it, pruned when the pruner is sure of the
+ * text and the raw notifications can still be cut from the original (the
+ * evidence keeps the platform's bytes, never the pruned ones); otherwise
+ * the original, whose errors jansson names.
+ */
+static json_t *
+mastodon_page_root(const struct http_response *r, json_error_t *jerr)
+{
+	json_t	*root = NULL;
+	char	*pruned;
+	size_t	 plen;
+	long	 n;
+
+	if (json_prune(r->body, r->bodylen, mastodon_page_keys,
+	    sizeof mastodon_page_keys / sizeof mastodon_page_keys[0], &pruned,
+	    &plen) == 0) {
+		root = json_loadb(pruned, plen, 0, jerr);
+		free(pruned);
+		n = conn_json_array_spans(r->body, r->bodylen, NULL, 0);
+		if (root != NULL && (!json_is_array(root) ||
+		    n != (long)json_array_size(root))) {
+			json_decref(root);
+			root = NULL;
+		}
+	}
+	if (root == NULL)
+		root = json_loadb(r->body, r->bodylen, 0, jerr);
+	return root;
+}
+
+/*
+ * What an action's answer is checked for, at its top level; a report
+ * answer carries the whole reported account, which nobody reads.
+ */
+static const char *const mastodon_result_keys[] = {
+	"id", "blocking", "muting",
+};
+
+/* body pruned to keys when the pruner is sure of it, else as it is */
+static json_t *
+mastodon_load_pruned(const char *body, size_t len, const char *const *keys,
+    size_t nkeys)
+{
+	json_t	*root;
+	char	*pruned;
+	size_t	 plen;
+
+	if (json_prune(body, len, keys, nkeys, &pruned, &plen) == -1)
+		return json_loadb(body, len, 0, NULL);
+	root = json_loadb(pruned, plen, 0, NULL);
+	free(pruned);
+	return root;
+}
+
 static int
 mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
     const char *cursor, const struct http_response *r, struct conn_page *p,
@@ -445,7 +514,7 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 		    "notifications: empty body");
 		return -1;
 	}
-	root = json_loadb(r->body, r->bodylen, 0, &jerr);
+	root = mastodon_page_root(r, &jerr);
 	if (root == NULL) {
 		conn_error_set(err, CONN_RETRY, r->status,
 		    "notifications: invalid JSON at line %d column %d: %s",
@@ -765,7 +834,8 @@ mastodon_parse_action_result(const struct conn_account *a,
 		return err->status;
 	/* 2xx: the platform applied it.  Check what we can, never retry. */
 	root = r->body != NULL && r->bodylen > 0 ?
-	    json_loadb(r->body, r->bodylen, 0, NULL) : NULL;
+	    mastodon_load_pruned(r->body, r->bodylen, mastodon_result_keys,
+	    sizeof mastodon_result_keys / sizeof mastodon_result_keys[0]) : NULL;
 	if (root == NULL || !json_is_object(root)) {
 		json_decref(root);
 		return CONN_OK;

@@ -535,6 +535,23 @@ lx_class_add(struct lx_parse *p, struct lx_node *n, int32_t cp, bool *exp,
 }
 
 /*
+ * Skips the \E and \Q\E that PCRE2 ignores inside a class, also between
+ * the ends of a range: "[\n\E-\EH]" is the range \n-H.
+ */
+static size_t
+lx_class_skip(const char *s, size_t len, size_t i)
+{
+	for (;;) {
+		if (i + 1 < len && s[i] == '\\' && s[i + 1] == 'E')
+			i += 2;
+		else if (i + 3 < len && strncmp(s + i, "\\Q\\E", 4) == 0)
+			i += 4;
+		else
+			return i;
+	}
+}
+
+/*
  * Skips what may open a class before its first member, as PCRE2's
  * parse_regex does: \E, \Q\E and one '^' in any order.  A ']' right after
  * them is still the first member, so a literal.  i is just past the '['.
@@ -543,15 +560,11 @@ static size_t
 lx_class_open(const char *s, size_t len, size_t i, bool *neg)
 {
 	for (;;) {
-		if (i + 1 < len && s[i] == '\\' && s[i + 1] == 'E')
-			i += 2;
-		else if (i + 3 < len && strncmp(s + i, "\\Q\\E", 4) == 0)
-			i += 4;
-		else if (!*neg && i < len && s[i] == '^') {
-			*neg = true;
-			i++;
-		} else
+		i = lx_class_skip(s, len, i);
+		if (*neg || i >= len || s[i] != '^')
 			return i;
+		*neg = true;
+		i++;
 	}
 }
 
@@ -604,6 +617,7 @@ lx_class(struct lx_parse *p)
 	bool		 neg = false, exp = true, first = true;
 	bool		 members[128];
 	int32_t		 lo, hi, c;
+	size_t		 end, hi_at;
 
 	memset(members, 0, sizeof members);
 	x = lx_new(p, LX_CLASS);
@@ -633,14 +647,36 @@ lx_class(struct lx_parse *p)
 				p->i += lx_u8len(p->s + p->i, p->len - p->i, &c);
 				lx_class_add(p, n, c, &exp, members);
 			}
+			/*
+			 * A quoted character can start a range ("[\Qa\E-z]"):
+			 * not worth following, so any character may match.
+			 */
+			end = lx_class_skip(p->s, p->len, p->i);
+			if (end + 1 < p->len && p->s[end] == '-' &&
+			    p->s[end + 1] != ']') {
+				lx_cs_all(&n->cs);
+				exp = false;
+			}
 			continue;
 		}
 		lx_class_member(p, n, &lo, &exp);
 		if (lo < 0)
 			continue;
-		if (p->i + 1 < p->len && p->s[p->i] == '-' &&
-		    p->s[p->i + 1] != ']') {
-			p->i++;
+		end = lx_class_skip(p->s, p->len, p->i);
+		hi_at = end < p->len && p->s[end] == '-' ?
+		    lx_class_skip(p->s, p->len, end + 1) : p->len;
+		if (hi_at < p->len && p->s[hi_at] != ']') {
+			p->i = hi_at;
+			if (p->s[hi_at] == '\\' && hi_at + 1 < p->len &&
+			    p->s[hi_at + 1] == 'Q') {
+				/*
+				 * A quoted end ("[a-\Qz\E]"): not worth
+				 * following; the run is read as quoted.
+				 */
+				lx_cs_all(&n->cs);
+				exp = false;
+				continue;
+			}
 			lx_class_member(p, n, &hi, &exp);
 			if (hi < 0) {
 				/* [a-\d]: '-' is a literal */
@@ -1672,31 +1708,15 @@ litex_risky(const char *pattern, char *why, size_t whylen)
  * on the second, no syntax in between).
  */
 
-struct lx_buf {
-	char	*s;
-	size_t	 len, cap;
-};
 
 static void
-lx_put(struct lx_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-lx_put_cp(struct lx_buf *b, int32_t cp)
+lx_put_cp(struct xbuf *b, int32_t cp)
 {
 	utf8proc_uint8_t	 u[4];
 	utf8proc_ssize_t	 n;
 
 	n = utf8proc_encode_char(cp, u);
-	lx_put(b, (const char *)u, (size_t)n);
+	xbuf_put(b, (const char *)u, (size_t)n);
 }
 
 static bool
@@ -1828,7 +1848,7 @@ lx_group_head(const char *s, size_t len, size_t i)
  */
 static size_t
 lx_fold_class(const char *s, size_t len, size_t i, unsigned folds,
-    struct lx_buf *b, char *err, size_t errlen)
+    struct xbuf *b, char *err, size_t errlen)
 {
 	size_t	 j = i + 1, n, end;
 	bool	 first = true;
@@ -1837,10 +1857,10 @@ lx_fold_class(const char *s, size_t len, size_t i, unsigned folds,
 	bool	 neg = false;
 
 	j = lx_class_open(s, len, j, &neg);
-	lx_put(b, s + i, j - i);
+	xbuf_put(b, s + i, j - i);
 	while (j < len) {
 		if (s[j] == ']' && !first) {
-			lx_put(b, "]", 1);
+			xbuf_put(b, "]", 1);
 			return j + 1;
 		}
 		first = false;
@@ -1856,14 +1876,14 @@ lx_fold_class(const char *s, size_t len, size_t i, unsigned folds,
 					end = len;
 			} else
 				(void)lx_escape(s, len, j, true, &cp, &end);
-			lx_put(b, s + j, end - j);
+			xbuf_put(b, s + j, end - j);
 			j = end;
 			continue;
 		}
 		if (s[j] == '[' && j + 1 < len &&
 		    strchr(":.=", s[j + 1]) != NULL &&
 		    lx_posix(s, len, j, &end)) {
-			lx_put(b, s + j, end - j);
+			xbuf_put(b, s + j, end - j);
 			j = end;
 			continue;
 		}
@@ -1886,7 +1906,7 @@ lx_fold_class(const char *s, size_t len, size_t i, unsigned folds,
 				return 0;
 			}
 		}
-		lx_put(b, s + j, n);
+		xbuf_put(b, s + j, n);
 		j += n;
 	}
 	snprintf(err, errlen, "offset %zu: missing terminating ] for "
@@ -1900,7 +1920,7 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 {
 	const char	*s = pattern;
 	size_t		 len = strlen(pattern), i = 0, j, n, nf, k;
-	struct lx_buf	 b = { NULL, 0, 0 };
+	struct xbuf	 b = { NULL, 0, 0 };
 	int32_t		 cp, next, prev = -1, f[8];
 	bool		 quant;
 	char		 dummy[1];
@@ -1910,7 +1930,7 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 		errlen = sizeof dummy;
 	}
 	err[0] = '\0';
-	lx_put(&b, "", 0);
+	xbuf_put(&b, "", 0);
 	while (i < len) {
 		switch (s[i]) {
 		case '\\':
@@ -1925,7 +1945,7 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 					j = len;
 			} else
 				(void)lx_escape(s, len, i, false, &cp, &j);
-			lx_put(&b, s + i, j - i);
+			xbuf_put(&b, s + i, j - i);
 			i = j;
 			prev = -1;
 			continue;
@@ -1940,13 +1960,13 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 			continue;
 		case '(':
 			n = lx_group_head(s, len, i);
-			lx_put(&b, s + i, n);
+			xbuf_put(&b, s + i, n);
 			i += n;
 			prev = -1;
 			continue;
 		case ')': case '|': case '^': case '$': case '.':
 		case '*': case '+': case '?':
-			lx_put(&b, s + i, 1);
+			xbuf_put(&b, s + i, 1);
 			i++;
 			prev = -1;
 			continue;
@@ -1955,7 +1975,7 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 				int	 mn, mx;
 
 				if (lx_brace(s, len, i, &mn, &mx, &j) != 0) {
-					lx_put(&b, s + i, j - i);
+					xbuf_put(&b, s + i, j - i);
 					i = j;
 					prev = -1;
 					continue;
@@ -1969,7 +1989,7 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 		/* A literal character. */
 		n = lx_u8len(s + i, len - i, &cp);
 		if (cp < 0) {
-			lx_put(&b, s + i, n);
+			xbuf_put(&b, s + i, n);
 			i += n;
 			prev = -1;
 			continue;
@@ -1989,20 +2009,20 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 		quant = lx_is_quant(s, len, j);
 		nf = lx_fold_char(cp, folds, f);
 		if (nf == 0 || (nf == 1 && f[0] == cp)) {
-			lx_put(&b, s + i, j - i);
+			xbuf_put(&b, s + i, j - i);
 			nf = 0;
 		}
 		if (quant) {
 			if (nf > 1)
-				lx_put(&b, "(?:", 3);
+				xbuf_put(&b, "(?:", 3);
 			for (k = 0; k < nf; k++) {
 				if (f[k] < 128 && strchr("\\^$.|?*+()[]{}",
 				    f[k]) != NULL && f[k] != 0)
-					lx_put(&b, "\\", 1);
+					xbuf_put(&b, "\\", 1);
 				lx_put_cp(&b, f[k]);
 			}
 			if (nf > 1)
-				lx_put(&b, ")", 1);
+				xbuf_put(&b, ")", 1);
 			prev = -1;
 			i = j;
 			continue;
@@ -2022,7 +2042,7 @@ litex_fold_pattern(const char *pattern, unsigned folds, char *err,
 				continue;
 			if (f[k] < 128 && strchr("\\^$.|?*+()[]{}", f[k]) !=
 			    NULL && f[k] != 0)
-				lx_put(&b, "\\", 1);
+				xbuf_put(&b, "\\", 1);
 			lx_put_cp(&b, f[k]);
 			prev = lx_is_letter(f[k]) ? f[k] : -1;
 		}

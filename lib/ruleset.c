@@ -495,40 +495,22 @@ rs_push_str(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
-/* A growable NUL-terminated string for building word-list regexes. */
-struct rs_str {
-	char	*s;
-	size_t	 len, cap;
-};
-
-static void
-rs_str_append(struct rs_str *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /* Appends a literal with regex metacharacters escaped; spaces match \s+. */
 static void
-rs_str_append_literal(struct rs_str *b, const char *s, size_t n)
+rs_str_append_literal(struct xbuf *b, const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == ' ') {
-			rs_str_append(b, "\\s+", 3);
+			xbuf_put(b, "\\s+", 3);
 			while (i + 1 < n && s[i + 1] == ' ')
 				i++;
 			continue;
 		}
 		if (strchr("\\^$.|?*+()[]{}#-/", s[i]) != NULL)
-			rs_str_append(b, "\\", 1);
-		rs_str_append(b, s + i, 1);
+			xbuf_put(b, "\\", 1);
+		xbuf_put(b, s + i, 1);
 	}
 }
 
@@ -569,7 +551,7 @@ static void
 rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
     char **words, size_t nwords, const char *what, int line)
 {
-	struct rs_str	 re = { 0 };
+	struct xbuf	 re = { 0 };
 	char		**cores;
 	size_t		 i, nre = 0, nlit = 0;
 	pcre2_code	*code;
@@ -580,7 +562,7 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	if (nwords == 0)
 		return;
 	cores = xcalloc(nwords, sizeof *cores);
-	rs_str_append(&re, "\\b(?:", 5);
+	xbuf_put(&re, "\\b(?:", 5);
 	for (i = 0; i < nwords; i++) {
 		const char *w = words[i], *p, *best = NULL;
 		size_t wl = strlen(w), bestlen = 0;
@@ -616,12 +598,12 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 			continue;
 		}
 		if (nre++ > 0)
-			rs_str_append(&re, "|", 1);
+			xbuf_put(&re, "|", 1);
 		if (pre)
-			rs_str_append(&re, "\\w*", 3);
+			xbuf_put(&re, "\\w*", 3);
 		rs_str_append_literal(&re, folded, strlen(folded));
 		if (post)
-			rs_str_append(&re, "\\w*", 3);
+			xbuf_put(&re, "\\w*", 3);
 		/* the longest space-separated piece is the literal to look for */
 		for (p = folded; *p != '\0';) {
 			const char *q = strchr(p, ' ');
@@ -638,7 +620,7 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 			cores[i] = xstrndup(best, bestlen);
 		free(folded);
 	}
-	rs_str_append(&re, ")\\b", 3);
+	xbuf_put(&re, ")\\b", 3);
 
 	code = NULL;
 	if (nre > 0) {

@@ -42,6 +42,11 @@ struct store {
 	size_t			 ncache, capcache;
 	int64_t			(*now)(void *);
 	void			*now_arg;
+	/* the audit tip of one transaction: valid while tip_txn == txn */
+	uint64_t		 txn;
+	uint64_t		 tip_txn;
+	int64_t			 tip_next;
+	char			 tip_hash[65];
 };
 
 /*
@@ -229,6 +234,15 @@ static const char *const store_migrations[] = {
 	 */
 	("CREATE INDEX IF NOT EXISTS queue_state_created ON queue (state, created_at);"
 	 "CREATE INDEX IF NOT EXISTS queue_created ON queue (created_at);"),
+
+	/*
+	 * 5: no query reads the audit log by kind or by time (audit_query
+	 * walks it newest first, and by item through audit_item), and the two
+	 * indexes cost every commit a write of their pages: two audit entries
+	 * per item went into three indexes.
+	 */
+	("DROP INDEX IF EXISTS audit_kind_ts;"
+	 "DROP INDEX IF EXISTS audit_ts;"),
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -573,6 +587,7 @@ store_begin(struct store *st, struct store_err *e)
 		store_err_set(e, "store_begin: a transaction is already open");
 		return -1;
 	}
+	st->txn++;
 	return store_exec(st, "BEGIN IMMEDIATE", e);
 }
 
@@ -583,6 +598,7 @@ store_commit(struct store *st, struct store_err *e)
 		store_err_set(e, "store_commit: no transaction is open");
 		return -1;
 	}
+	st->tip_txn = 0;
 	if (store_exec(st, "COMMIT", e) == -1) {
 		/* a failed COMMIT may leave the transaction open: end it */
 		store_rollback(st);
@@ -594,6 +610,7 @@ store_commit(struct store *st, struct store_err *e)
 void
 store_rollback(struct store *st)
 {
+	st->tip_txn = 0;
 	if (store_in_transaction(st))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -616,6 +633,25 @@ store_txn_end(struct store *st, bool own, bool ok, struct store_err *e)
 		return store_commit(st, e);
 	store_rollback(st);
 	return -1;
+}
+
+bool
+store_audit_tip(struct store *st, int64_t *next, char hash[65])
+{
+	/* a transaction SQLite ended by itself (an I/O error) ends the tip too */
+	if (st->tip_txn != st->txn || st->txn == 0 || !store_in_transaction(st))
+		return false;
+	*next = st->tip_next;
+	memcpy(hash, st->tip_hash, 65);
+	return true;
+}
+
+void
+store_audit_tip_set(struct store *st, int64_t next, const char *hash)
+{
+	st->tip_txn = st->txn;
+	st->tip_next = next;
+	snprintf(st->tip_hash, sizeof st->tip_hash, "%s", hash);
 }
 
 /* --- binding and reading helpers ------------------------------------------------ */
@@ -746,20 +782,23 @@ store_item_put(struct store *st, struct store_item *it, struct store_err *e)
 	if (store_step_done(st, s, e, "insert item") == -1)
 		goto fail;
 	isnew = sqlite3_changes(st->db) > 0;
-
-	if ((s = store_stmt(st, sql_item_id, e)) == NULL)
-		goto fail;
-	bind_text(s, 1, it->platform);
-	bind_text(s, 2, it->account);
-	bind_text(s, 3, it->item_id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		store_fail(st, e, "item id");
+	if (isnew)
+		it->id = sqlite3_last_insert_rowid(st->db);
+	else {
+		if ((s = store_stmt(st, sql_item_id, e)) == NULL)
+			goto fail;
+		bind_text(s, 1, it->platform);
+		bind_text(s, 2, it->account);
+		bind_text(s, 3, it->item_id);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			store_fail(st, e, "item id");
+			sqlite3_reset(s);
+			goto fail;
+		}
+		it->id = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
-		goto fail;
 	}
-	it->id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
 
 	if (isnew && it->author_id != NULL && it->author_id[0] != '\0' &&
 	    store_author_put(st, it->platform, it->account, it->author_id,
@@ -1544,6 +1583,11 @@ store_outbox_rows_free(struct store_outbox_row *v, size_t n)
 
 /* --- authors and strikes ------------------------------------------------------------- */
 
+/*
+ * An author's row is rewritten only when something changed, and last_seen
+ * only to the minute: every rewrite dirties a page at a random place of
+ * the table, and a busy author writes many items a minute.
+ */
 static const char sql_author_put[] =
     "INSERT INTO authors (platform, account, author_id, handle, name,"
     " first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
@@ -1551,7 +1595,10 @@ static const char sql_author_put[] =
     " handle = CASE WHEN excluded.handle != '' THEN excluded.handle"
     "   ELSE handle END,"
     " name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,"
-    " last_seen = max(last_seen, excluded.last_seen)";
+    " last_seen = max(last_seen, excluded.last_seen)"
+    " WHERE (excluded.handle != '' AND excluded.handle != handle)"
+    " OR (excluded.name != '' AND excluded.name != name)"
+    " OR excluded.last_seen >= last_seen + 60";
 static const char sql_author_id[] =
     "SELECT id FROM authors WHERE platform = ?1 AND account = ?2"
     " AND author_id = ?3";

@@ -372,5 +372,16 @@ int			 store_txn_begin(struct store *, bool *own,
 			    struct store_err *);
 int			 store_txn_end(struct store *, bool own, bool ok,
 			    struct store_err *);
+/*
+ * The audit chain's tip as the open transaction left it: the next seq and
+ * the hash of the last entry.  audit_append sets it after each entry and
+ * reads it back for the next one in the same transaction, which holds the
+ * write lock, so no other writer can have moved it.  Any begin, commit or
+ * rollback forgets it.  store_audit_tip returns false when there is none.
+ */
+bool			 store_audit_tip(struct store *, int64_t *next,
+			    char hash[65]);
+void			 store_audit_tip_set(struct store *, int64_t next,
+			    const char *hash);
 
 #endif

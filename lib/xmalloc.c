@@ -82,3 +82,15 @@ xasprintf(char **ret, const char *fmt, ...)
 		xmalloc_die(0);
 	return n;
 }
+
+void
+xbuf_put(struct xbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}

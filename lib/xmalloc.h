@@ -14,4 +14,11 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 
+/* A growable NUL-terminated string: start it zeroed, free(s) at the end. */
+struct xbuf {
+	char	*s;
+	size_t	 len, cap;
+};
+void	 xbuf_put(struct xbuf *, const char *, size_t);
+
 #endif

@@ -114,6 +114,57 @@ test_hash_paths(void)
 	store_close(st);
 }
 
+/*
+ * Entries appended inside one transaction take the chain's tip from the
+ * store, not from the table: after a rollback, and after another
+ * connection appended between two transactions, the next entry must still
+ * chain onto what the table holds.
+ */
+static void
+test_tip_in_transaction(void)
+{
+	struct store_err	 e = { "" };
+	struct store		*st = fresh(2), *other;
+	struct audit_report	 r;
+	json_t			*d = json_object();
+	char			 path[128];
+	int64_t			 seq;
+	int			 i;
+
+	CHECK_INT(store_begin(st, &e), 0);
+	for (i = 0; i < 5; i++)
+		CHECK_INT(audit_append(st, "daemon", "item.screened", i + 1, d,
+		    &seq, &e), 0);
+	CHECK_INT((int)seq, 7);
+	CHECK_INT(store_commit(st, &e), 0);
+
+	CHECK_INT(store_begin(st, &e), 0);
+	CHECK_INT(audit_append(st, "daemon", "item.screened", 1, d, &seq, &e), 0);
+	CHECK_INT(audit_append(st, "daemon", "item.screened", 2, d, &seq, &e), 0);
+	CHECK_INT((int)seq, 9);
+	store_rollback(st);
+
+	snprintf(path, sizeof path, "%s/db%d.sqlite", tmpdir, dbn - 1);
+	other = store_open_file(path, &e);
+	CHECK(other != NULL);
+	if (other != NULL) {
+		CHECK_INT(audit_append(other, "editor:x", "note", 0, d, &seq, &e),
+		    0);
+		CHECK_INT((int)seq, 8);
+		store_close(other);
+	}
+	CHECK_INT(store_begin(st, &e), 0);
+	CHECK_INT(audit_append(st, "daemon", "item.screened", 3, d, &seq, &e), 0);
+	CHECK_INT(audit_append(st, "daemon", "item.screened", 4, d, &seq, &e), 0);
+	CHECK_INT((int)seq, 10);
+	CHECK_INT(store_commit(st, &e), 0);
+	json_decref(d);
+	CHECK_INT(audit_verify(st, 0, NULL, &r, &e), 0);
+	CHECK(r.ok);
+	CHECK_INT(r.entries, 10);
+	store_close(st);
+}
+
 static void
 test_chain_ok(void)
 {
@@ -607,6 +658,7 @@ main(void)
 	}
 	test_chain_ok();
 	test_hash_paths();
+	test_tip_in_transaction();
 	test_tamper();
 	test_query();
 	test_evidence();

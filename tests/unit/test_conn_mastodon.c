@@ -4,11 +4,13 @@
  * broken ones: truncated JSON, wrong types, missing fields, error statuses,
  * rate-limit headers.  Also the shared helpers of connector.c.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "connector.h"
+#include "jsonprune.h"
 #include "testutil.h"
 
 static char *
@@ -261,6 +263,129 @@ test_parse_page(void)
 	CHECK(!p.done);
 	conn_page_free(&p);
 	free(body);
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* The page parsed from body, pruned (want_pruned) or whole: compared. */
+static void
+parse_both(const char *body)
+{
+	static const char tail[] = ",{\"id\":\"1\",\"type\":\"follow\","
+	    "\"n\":1e2}]";
+	struct conn_page	 a, b;
+	struct conn_error	 ea, eb;
+	struct http_response	 ra, rb;
+	char			*whole, *pruned;
+	size_t			 n = strlen(body), plen, i;
+	int			 rca, rcb;
+
+	/* the same entries and one the pruner cannot be sure of (1e2) */
+	while (n > 0 && body[n - 1] != ']')
+		n--;
+	CHECK(n > 0);
+	whole = malloc(n + sizeof tail);
+	memcpy(whole, body, n - 1);
+	memcpy(whole + n - 1, tail, sizeof tail);
+	/* the pruned text must parse, or the page silently goes the long way */
+	CHECK_INT(json_prune(body, strlen(body), NULL, 0, &pruned, &plen), 0);
+	if (pruned != NULL) {
+		json_t *j = json_loadb(pruned, plen, 0, NULL);
+
+		CHECK(json_is_array(j));
+		json_decref(j);
+	}
+	free(pruned);
+	CHECK_INT(json_prune(whole, strlen(whole), NULL, 0, &pruned, &plen), -1);
+	conn_error_clear(&ea);
+	conn_error_clear(&eb);
+	ra = resp(200, body);
+	rb = resp(200, whole);
+	rca = conn_mastodon.parse_page(&acct, CONN_STREAM_INBOX, "0", &ra, &a,
+	    &ea);
+	rcb = conn_mastodon.parse_page(&acct, CONN_STREAM_INBOX, "0", &rb, &b,
+	    &eb);
+	CHECK_INT(rca, rcb);
+	CHECK_STR(ea.msg, eb.msg);
+	if (rca == 0 && rcb == 0) {
+		CHECK_INT(a.nitems, b.nitems);
+		CHECK_INT(a.nskipped, b.nskipped);
+		CHECK(same_str(a.next_cursor, b.next_cursor));
+		CHECK(a.done == b.done);
+		for (i = 0; i < a.nitems && i < b.nitems; i++) {
+			struct conn_item *x = &a.items[i], *y = &b.items[i];
+
+			CHECK(same_str(x->id, y->id));
+			CHECK(same_str(x->account, y->account));
+			CHECK(x->kind == y->kind);
+			CHECK(same_str(x->author_id, y->author_id));
+			CHECK(same_str(x->author_handle, y->author_handle));
+			CHECK(same_str(x->author_name, y->author_name));
+			CHECK(same_str(x->text, y->text));
+			CHECK(same_str(x->html, y->html));
+			CHECK(same_str(x->raw_json, y->raw_json));
+			CHECK(same_str(x->permalink, y->permalink));
+			CHECK(same_str(x->parent_id, y->parent_id));
+			CHECK(same_str(x->thread_id, y->thread_id));
+			CHECK(x->created_at == y->created_at);
+			CHECK(same_str(x->created_at_iso, y->created_at_iso));
+		}
+		for (i = 0; i < a.nskipped && i < b.nskipped; i++) {
+			CHECK(same_str(a.skipped[i].id, b.skipped[i].id));
+			CHECK_STR(a.skipped[i].why, b.skipped[i].why);
+		}
+		conn_page_free(&a);
+		conn_page_free(&b);
+	}
+	free(whole);
+}
+
+/*
+ * A page is parsed pruned (json_prune drops what the connector does not
+ * read) when the pruner is sure of it, else whole: both must give the
+ * same page, so every member the connector reads must be on its list.
+ * The synthetic page has all of them: content warning, media
+ * descriptions, poll options, a reply, a DM, the notification's account
+ * standing in for a missing one, and entries with wrong types.
+ */
+static void
+test_pruned_same(void)
+{
+	static const char synthetic[] = "[{\"id\":\"900\",\"type\":"
+	    "\"mention\",\"created_at\":\"2024-05-02T10:00:00.000Z\","
+	    "\"group_key\":\"g\",\"account\":{\"id\":\"77\",\"acct\":"
+	    "\"anna@example.org\",\"display_name\":\"Anna \\u00e4\","
+	    "\"note\":\"<p>bio</p>\",\"fields\":[{\"name\":\"x\","
+	    "\"value\":\"y\"}],\"followers_count\":12},\"status\":{\"id\":"
+	    "\"901\",\"created_at\":\"2024-05-02T09:59:59.000Z\","
+	    "\"in_reply_to_id\":\"800\",\"visibility\":\"direct\","
+	    "\"spoiler_text\":\"CW\",\"content\":\"<p>Hallo <b>du</b>"
+	    "</p>\",\"url\":\"https://ex.org/@anna/901\",\"uri\":"
+	    "\"https://ex.org/users/anna/statuses/901\",\"account\":null,"
+	    "\"media_attachments\":[{\"id\":\"5\",\"type\":\"image\","
+	    "\"description\":\"Bildtext\",\"meta\":{\"original\":"
+	    "{\"aspect\":1.5,\"width\":-3}}}],\"poll\":{\"id\":\"6\","
+	    "\"options\":[{\"title\":\"Ja\",\"votes_count\":1},{\"title\":"
+	    "\"Nein\"}]},\"tags\":[],\"emojis\":[{\"shortcode\":\"x\"}],"
+	    "\"card\":null,\"sensitive\":true}},"
+	    "{\"id\":\"902\",\"type\":\"mention\",\"status\":{\"id\":"
+	    "\"903\",\"content\":5,\"account\":{\"id\":\"2\",\"acct\":"
+	    "\"b\"}}},"
+	    "{\"id\":\"904\",\"type\":\"mention\",\"status\":{\"id\":"
+	    "\"905\",\"content\":\"<p>x</p>\",\"account\":{\"id\":[],"
+	    "\"acct\":\"b\"}}},"
+	    "{\"id\":\"906\",\"type\":\"mention\",\"status\":null},"
+	    "{\"id\":\"907\",\"type\":\"favourite\",\"status\":{}}]";
+	size_t	 len;
+	char	*body = fixture("notifications_page.json", &len);
+
+	parse_both(body);
+	free(body);
+	parse_both(synthetic);
 }
 
 /* One entry with status fields replaced, for the wrong-type checks. */
@@ -801,6 +926,7 @@ main(void)
 	test_parse_example();
 	test_json_spans();
 	test_parse_page();
+	test_pruned_same();
 	test_wrong_types();
 	test_broken();
 	test_actions();

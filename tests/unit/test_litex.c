@@ -116,6 +116,15 @@ test_extract(void)
 	CHECK_STR(lits("[\\Q\\E^]]ab", false), "ab");
 	CHECK_STR(lits("[^\\E]x]yz", false), "yz");
 	CHECK_STR(lits("[\\E]x]yz", false), "]yz,xyz");
+	/*
+	 * \E between the ends of a range leaves it a range: [\n\E-\EH] is
+	 * \n-H, too large to expand; a quoted character may start one
+	 */
+	CHECK_STR(lits("xy[\n\\E-\\EH]", false), "xy");
+	CHECK_STR(lits("xy[a\\E-\\Ec]", false), "xya,xyb,xyc");
+	CHECK_STR(lits("xy[a\\E-\\E]", false), "xy-,xya");
+	CHECK_STR(lits("xy[\\Qa\\E-z]", false), "xy");
+	CHECK_STR(lits("xy[[-\\Q\\e]g\\E]", false), "xy");
 	/* a quantifier after \E takes the last quoted character only */
 	CHECK_STR(lits("\n\\Q\bx\\E?]", false), "");
 	CHECK_STR(lits("abc\\Qxy\\E?", false), "abc");

@@ -432,6 +432,65 @@ test_strikes(struct store *st)
 	CHECK_STR(e.msg, "");
 }
 
+/* handle, name, last_seen of an author, via SQL */
+static void
+author_row(struct store *st, const char *id, char *handle, char *name,
+    int64_t *last_seen)
+{
+	sqlite3_stmt *q;
+
+	handle[0] = name[0] = '\0';
+	*last_seen = -1;
+	if (sqlite3_prepare_v2(store_db(st), "SELECT handle, name, last_seen "
+	    "FROM authors WHERE platform = 'mastodon' AND account = 'bmi' AND "
+	    "author_id = ?1", -1, &q, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(handle, 64, "%s", (const char *)sqlite3_column_text(q, 0));
+		snprintf(name, 64, "%s", (const char *)sqlite3_column_text(q, 1));
+		*last_seen = sqlite3_column_int64(q, 2);
+	}
+	sqlite3_finalize(q);
+}
+
+/*
+ * An author's row changes when the handle or name does, and last_seen
+ * moves to the minute; an empty handle or name keeps the stored one.
+ */
+static void
+test_authors(struct store *st)
+{
+	struct store_err	e = { "" };
+	char			h[64], n[64];
+	int64_t			seen;
+
+	CHECK_INT(store_author_put(st, "mastodon", "bmi", "au", "@a", "A",
+	    5000, &e), 0);
+	CHECK_INT(store_author_put(st, "mastodon", "bmi", "au", "@a", "A",
+	    5059, &e), 0);
+	author_row(st, "au", h, n, &seen);
+	CHECK_INT(seen, 5000);
+	CHECK_INT(store_author_put(st, "mastodon", "bmi", "au", "@b", "",
+	    5030, &e), 0);
+	author_row(st, "au", h, n, &seen);
+	CHECK_STR(h, "@b");
+	CHECK_STR(n, "A");
+	CHECK_INT(seen, 5030);
+	CHECK_INT(store_author_put(st, "mastodon", "bmi", "au", "", "",
+	    5100, &e), 0);
+	author_row(st, "au", h, n, &seen);
+	CHECK_STR(h, "@b");
+	CHECK_INT(seen, 5100);
+	/* an older sighting never moves last_seen back */
+	CHECK_INT(store_author_put(st, "mastodon", "bmi", "au", "", "Z",
+	    10, &e), 0);
+	author_row(st, "au", h, n, &seen);
+	CHECK_STR(n, "Z");
+	CHECK_INT(seen, 5100);
+	CHECK_STR(e.msg, "");
+}
+
 static void
 test_evidence_rows(struct store *st)
 {
@@ -482,6 +541,7 @@ main(void)
 	test_verdict_decision_queue(st);
 	test_outbox(st);
 	test_strikes(st);
+	test_authors(st);
 	test_evidence_rows(st);
 	store_close(st);
 
