@@ -328,9 +328,9 @@ col_str(sqlite3_stmt *s, int i)
 	return t != NULL ? (const char *)t : "";
 }
 
-int
-audit_verify(struct store *st, int64_t anchor_seq, const char *anchor_hash,
-    struct audit_report *r, struct store_err *e)
+static int
+audit_verify_snapshot(struct store *st, int64_t anchor_seq,
+    const char *anchor_hash, struct audit_report *r, struct store_err *e)
 {
 	sqlite3_stmt	*s;
 	char		 prev[65], calc[65];
@@ -416,6 +416,28 @@ audit_verify(struct store *st, int64_t anchor_seq, const char *anchor_hash,
 		audit_bad(r, anchor_seq, "anchored entry %" PRId64
 		    " is missing", anchor_seq);
 	return 0;
+}
+
+/*
+ * The walk over the entries and the look at sqlite_sequence must read one
+ * snapshot: the daemon appends while an editor verifies, and entries added
+ * between two autocommit reads looked like entries cut off the end.
+ */
+int
+audit_verify(struct store *st, int64_t anchor_seq, const char *anchor_hash,
+    struct audit_report *r, struct store_err *e)
+{
+	bool	snapshot = !store_in_transaction(st);
+	int	rc;
+
+	if (snapshot && store_exec(st, "BEGIN", e) == -1)
+		return -1;
+	rc = audit_verify_snapshot(st, anchor_seq, anchor_hash, r, e);
+	if (snapshot && store_exec(st, "COMMIT", e) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return rc;
 }
 
 static void

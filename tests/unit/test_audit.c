@@ -165,6 +165,69 @@ test_tip_in_transaction(void)
 	store_close(st);
 }
 
+/*
+ * Another connection appends while verify walks the log (from a progress
+ * handler, i.e. between verify's own VM steps).  Verify must judge the one
+ * snapshot it started on: an entry added between its reads is not an
+ * entry "removed from the end".
+ */
+struct append_midway {
+	struct store	*other;
+	int		 calls;
+	int		 appended;
+};
+
+static int
+append_midway(void *arg)
+{
+	struct append_midway	*m = arg;
+	struct store_err	 e = { "" };
+	json_t			*d;
+
+	if (++m->calls < 3 || m->appended >= 3)
+		return 0;
+	d = json_pack("{s:i}", "midway", m->appended);
+	if (audit_append(m->other, "editor:x", "note", 0, d, NULL, &e) == 0)
+		m->appended++;
+	else
+		fprintf(stderr, "append midway: %s\n", e.msg);
+	json_decref(d);
+	return 0;
+}
+
+static void
+test_verify_while_appending(void)
+{
+	struct store_err	 e = { "" };
+	struct store		*st = fresh(40);
+	struct append_midway	 m = { NULL, 0, 0 };
+	struct audit_report	 r;
+	char			 path[128];
+
+	snprintf(path, sizeof path, "%s/db%d.sqlite", tmpdir, dbn - 1);
+	m.other = store_open_file(path, &e);
+	CHECK(m.other != NULL);
+	if (m.other == NULL) {
+		store_close(st);
+		return;
+	}
+	sqlite3_progress_handler(store_db(st), 50, append_midway, &m);
+	CHECK_INT(audit_verify(st, 0, NULL, &r, &e), 0);
+	sqlite3_progress_handler(store_db(st), 0, NULL, NULL);
+	CHECK_INT(m.appended, 3);
+	CHECK(r.ok);
+	if (!r.ok)
+		fprintf(stderr, "verify while appending: %s\n", r.reason);
+	CHECK_INT((int)r.entries, 40);
+
+	/* the next verify sees them, and the chain still holds */
+	CHECK_INT(audit_verify(st, 0, NULL, &r, &e), 0);
+	CHECK(r.ok);
+	CHECK_INT((int)r.entries, 43);
+	store_close(m.other);
+	store_close(st);
+}
+
 static void
 test_chain_ok(void)
 {
@@ -659,6 +722,7 @@ main(void)
 	test_chain_ok();
 	test_hash_paths();
 	test_tip_in_transaction();
+	test_verify_while_appending();
 	test_tamper();
 	test_query();
 	test_evidence();
