@@ -442,31 +442,48 @@ static const char *const mastodon_page_keys[] = {
  * The page as jansson builds it, pruned when the pruner is sure of the
  * text and the raw notifications can still be cut from the original (the
  * evidence keeps the platform's bytes, never the pruned ones); otherwise
- * the original, whose errors jansson names.
+ * the original, whose errors jansson names.  *spansp: where each
+ * notification is in the original, or NULL when they cannot be cut out.
  */
 static json_t *
-mastodon_page_root(const struct http_response *r, json_error_t *jerr)
+mastodon_page_root(const struct http_response *r, json_error_t *jerr,
+    struct conn_span **spansp)
 {
-	json_t	*root = NULL;
-	char	*pruned;
-	size_t	 plen;
-	long	 n;
+	json_t			*root = NULL;
+	struct conn_span	*spans;
+	char			*pruned;
+	size_t			 plen, n;
+	bool			 was_pruned = false;
 
+	*spansp = NULL;
 	if (json_prune(r->body, r->bodylen, mastodon_page_keys,
 	    sizeof mastodon_page_keys / sizeof mastodon_page_keys[0], &pruned,
 	    &plen) == 0) {
 		root = json_loadb(pruned, plen, 0, jerr);
 		free(pruned);
-		n = conn_json_array_spans(r->body, r->bodylen, NULL, 0);
-		if (root != NULL && (!json_is_array(root) ||
-		    n != (long)json_array_size(root))) {
+		if (root != NULL && !json_is_array(root)) {
 			json_decref(root);
 			root = NULL;
 		}
+		was_pruned = root != NULL;
 	}
-	if (root == NULL)
+	if (root == NULL) {
 		root = json_loadb(r->body, r->bodylen, 0, jerr);
-	return root;
+		if (root == NULL || !json_is_array(root))
+			return root;
+	}
+	n = json_array_size(root);
+	spans = xcalloc(n ? n : 1, sizeof *spans);
+	if (conn_json_array_spans(r->body, r->bodylen, spans, n) == (long)n) {
+		*spansp = spans;
+		return root;
+	}
+	free(spans);
+	if (!was_pruned)
+		return root;
+	/* a pruned page whose elements cannot be cut out is not trusted */
+	json_decref(root);
+	return json_loadb(r->body, r->bodylen, 0, jerr);
 }
 
 /*
@@ -514,7 +531,7 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 		    "notifications: empty body");
 		return -1;
 	}
-	root = mastodon_page_root(r, &jerr);
+	root = mastodon_page_root(r, &jerr, &spans);
 	if (root == NULL) {
 		conn_error_set(err, CONN_RETRY, r->status,
 		    "notifications: invalid JSON at line %d column %d: %s",
@@ -530,13 +547,6 @@ mastodon_parse_page(const struct conn_account *a, enum conn_stream stream,
 	}
 	p->items = xcalloc(json_array_size(root) ? json_array_size(root) : 1,
 	    sizeof *p->items);
-	spans = xcalloc(json_array_size(root) ? json_array_size(root) : 1,
-	    sizeof *spans);
-	if (conn_json_array_spans(r->body, r->bodylen, spans,
-	    json_array_size(root)) != (long)json_array_size(root)) {
-		free(spans);
-		spans = NULL;
-	}
 	json_array_foreach(root, i, n) {
 		const char *nid = NULL;
 

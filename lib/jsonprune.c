@@ -31,6 +31,7 @@ struct jp {
 	const char		*s;
 	size_t			 len, pos;
 	const char *const	*keep;
+	size_t			*keeplen;	/* strlen of each, once */
 	size_t			 nkeep;
 	struct xbuf		 out;
 	int			 pruning;	/* inside a member that goes */
@@ -202,8 +203,7 @@ jp_kept(const struct jp *p, const char *name, size_t len)
 	size_t i;
 
 	for (i = 0; i < p->nkeep; i++)
-		if (strlen(p->keep[i]) == len &&
-		    memcmp(p->keep[i], name, len) == 0)
+		if (p->keeplen[i] == len && memcmp(p->keep[i], name, len) == 0)
 			return true;
 	return false;
 }
@@ -333,7 +333,8 @@ int
 json_prune(const char *s, size_t len, const char *const *keep, size_t nkeep,
     char **out, size_t *outlen)
 {
-	struct jp p;
+	struct jp	p;
+	size_t		i;
 
 	*out = NULL;
 	*outlen = 0;
@@ -342,6 +343,9 @@ json_prune(const char *s, size_t len, const char *const *keep, size_t nkeep,
 	p.len = len;
 	p.keep = keep;
 	p.nkeep = nkeep;
+	p.keeplen = xreallocarray(NULL, nkeep ? nkeep : 1, sizeof *p.keeplen);
+	for (i = 0; i < nkeep; i++)
+		p.keeplen[i] = strlen(keep[i]);
 	jp_ws(&p);
 	/* without JSON_DECODE_ANY jansson wants an array or an object */
 	if (p.pos >= p.len || (s[p.pos] != '[' && s[p.pos] != '{') ||
@@ -351,10 +355,12 @@ json_prune(const char *s, size_t len, const char *const *keep, size_t nkeep,
 	if (p.pos != p.len)
 		goto fail;
 	xbuf_put(&p.out, "", 0);	/* a NUL even when nothing was kept */
+	free(p.keeplen);
 	*out = p.out.s;
 	*outlen = p.out.len;
 	return 0;
 fail:
+	free(p.keeplen);
 	free(p.out.s);
 	return -1;
 }
