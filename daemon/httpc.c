@@ -36,6 +36,7 @@ struct httpc_sock {
 	struct httpc	*h;
 	struct event	*ev;
 	curl_socket_t	 fd;
+	short		 kind;		/* what ev waits for */
 };
 
 struct httpc_xfer {
@@ -126,10 +127,22 @@ httpc_sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 		s = xcalloc(1, sizeof *s);
 		s->h = h;
 		s->fd = fd;
+		s->kind = kind;
+		if ((s->ev = event_new(h->base, fd, kind, httpc_event_cb,
+		    h)) == NULL) {
+			free(s);
+			return -1;	/* curl fails the transfer */
+		}
 		curl_multi_assign(h->multi, fd, s);
-	} else
-		event_free(s->ev);
-	s->ev = event_new(h->base, fd, kind, httpc_event_cb, h);
+		event_add(s->ev, NULL);
+		return 0;
+	}
+	/* curl repeats itself; each change costs the kernel two calls */
+	if (kind == s->kind)
+		return 0;
+	event_del(s->ev);
+	event_assign(s->ev, h->base, fd, kind, httpc_event_cb, h);
+	s->kind = kind;
 	event_add(s->ev, NULL);
 	return 0;
 }

@@ -1268,8 +1268,44 @@ lx_cross(struct lx_info *a, const struct lx_info *b)
 
 static void	lx_extract_node(const struct lx_parse *, int, struct lx_info *);
 
+/*
+ * The factors of one concatenation that its best set was chosen from: each
+ * is required of every match on its own, so the prefilter may ask for all
+ * of them at once.
+ */
+struct lx_factors {
+	struct lx_info	*v;
+	size_t		 n;
+};
+
+static bool
+lx_usable(const struct lx_info *f)
+{
+	return f->kind == LX_I_MATCH && lx_minlen(f) >= LX_USEFUL_LEN &&
+	    f->n <= LITEX_MAX_LITS;
+}
+
+/* best = the better of best and f; a usable f is also noted in col. */
 static void
-lx_extract_cat(const struct lx_parse *p, int x, struct lx_info *out)
+lx_keep_factor(struct lx_info *best, struct lx_info *f,
+    struct lx_factors *col)
+{
+	struct lx_info	 copy = { LX_I_MATCH, NULL, 0 };
+	size_t		 i;
+
+	lx_to_match(f);
+	if (col != NULL && lx_usable(f)) {
+		for (i = 0; i < f->n; i++)
+			lx_info_add(&copy, xstrdup(f->v[i]));
+		col->v = xreallocarray(col->v, col->n + 1, sizeof *col->v);
+		col->v[col->n++] = copy;
+	}
+	lx_keep_best(best, f);
+}
+
+static void
+lx_extract_cat_col(const struct lx_parse *p, int x, struct lx_info *out,
+    struct lx_factors *col)
 {
 	struct lx_info	 best = { LX_I_ANY, NULL, 0 }, run, f;
 	bool		 exact = true;
@@ -1286,22 +1322,28 @@ lx_extract_cat(const struct lx_parse *p, int x, struct lx_info *out)
 				continue;
 			}
 			exact = false;
-			lx_keep_best(&best, &run);
+			lx_keep_factor(&best, &run, col);
 			lx_info_move(&run, &f);
 			continue;
 		}
 		exact = false;
-		lx_keep_best(&best, &run);
+		lx_keep_factor(&best, &run, col);
 		lx_info_exact1(&run, "");
-		lx_keep_best(&best, &f);
+		lx_keep_factor(&best, &f, col);
 	}
 	if (exact) {
 		lx_info_move(out, &run);
 		lx_info_free(&best);
 		return;
 	}
-	lx_keep_best(&best, &run);
+	lx_keep_factor(&best, &run, col);
 	lx_info_move(out, &best);
+}
+
+static void
+lx_extract_cat(const struct lx_parse *p, int x, struct lx_info *out)
+{
+	lx_extract_cat_col(p, x, out, NULL);
 }
 
 static void
@@ -1453,6 +1495,69 @@ litex_extract(const char *pattern, bool caseless, struct litset *out,
 		}
 		lx_info_free(&f);
 	}
+	free(p.n);
+	return 0;
+}
+
+/* moves a usable set into ls, the caller's */
+static void
+lx_give(struct lx_info *f, struct litset *ls)
+{
+	ls->lits = f->v;
+	ls->n = f->n;
+	f->v = NULL;
+	f->n = 0;
+	f->kind = LX_I_ANY;
+}
+
+int
+litex_extract_factors(const char *pattern, bool caseless, struct litset *sets,
+    size_t max, size_t *nsets, char *err, size_t errlen)
+{
+	struct lx_parse		 p;
+	struct lx_info		 f = { LX_I_ANY, NULL, 0 }, t;
+	struct lx_factors	 col = { NULL, 0 };
+	size_t			 i, j;
+	int			 root, x;
+
+	*nsets = 0;
+	root = lx_parse(&p, pattern, caseless, err, errlen);
+	if (root == -1) {
+		free(p.n);
+		return -1;
+	}
+	if (root < 0 || max == 0) {
+		free(p.n);
+		return 0;
+	}
+	/* a group around the whole pattern is the pattern */
+	for (x = root; (p.n[x].kind == LX_ALT || p.n[x].kind == LX_CAT) &&
+	    p.n[x].child >= 0 && p.n[p.n[x].child].next < 0; x = p.n[x].child)
+		;
+	if (p.n[x].kind == LX_CAT)
+		lx_extract_cat_col(&p, x, &f, &col);
+	else
+		lx_extract_node(&p, x, &f);
+	lx_to_match(&f);
+	if (col.n == 0) {
+		if (lx_usable(&f))
+			lx_give(&f, &sets[(*nsets)++]);
+	} else {
+		/* most selective first: the first is litex_extract's set */
+		for (i = 1; i < col.n; i++)
+			for (j = i; j > 0 && lx_better(&col.v[j], &col.v[j - 1]);
+			    j--) {
+				t = col.v[j];
+				col.v[j] = col.v[j - 1];
+				col.v[j - 1] = t;
+			}
+		for (i = 0; i < col.n && *nsets < max; i++)
+			lx_give(&col.v[i], &sets[(*nsets)++]);
+	}
+	for (i = 0; i < col.n; i++)
+		lx_info_free(&col.v[i]);
+	free(col.v);
+	lx_info_free(&f);
 	free(p.n);
 	return 0;
 }

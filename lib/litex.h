@@ -39,6 +39,17 @@ struct litset {
  */
 int	 litex_extract(const char *pattern, bool caseless, struct litset *out,
 	    char *err, size_t errlen);
+/*
+ * All the sets the prefilter may ask for at once: when the pattern is a
+ * concatenation, each of its parts that yields a set is required of every
+ * match on its own ("\bich\s+(hau|schlag)\s+dich" needs "ich" and one
+ * of "hau", "schlag" and "dich").  Up to max sets, the most selective
+ * first.  *nsets == 0: no set.  Returns 0, or -1 when the pattern is
+ * malformed (err says why).
+ */
+int	 litex_extract_factors(const char *pattern, bool caseless,
+	    struct litset *sets, size_t max, size_t *nsets, char *err,
+	    size_t errlen);
 void	 litset_free(struct litset *);
 
 /*

@@ -56,6 +56,17 @@ enum rs_part_kind { PART_PATTERN, PART_WORDS, PART_WORDLIT, PART_SCANNER };
  */
 #define RS_WORD_FLAG	0x80000000u
 
+/*
+ * A regex part may need literals of up to RS_FACTORS_MAX sets at once
+ * (litex_extract_factors): "\bich\s+...(hau|schlag)\s+dich" runs only
+ * when "ich", one of the verbs and "dich" all occur, where "ich" alone
+ * let it run on most German texts.  The set's index rides in the AC id
+ * above the part index.
+ */
+#define RS_FACTORS_MAX	3
+#define RS_FACTOR_SHIFT	28
+#define RS_PART_MASK	((1u << RS_FACTOR_SHIFT) - 1)
+
 struct rs_word {
 	uint32_t	part;
 	uint32_t	len;
@@ -76,6 +87,7 @@ struct rs_part {
 	char			*src;		/* pattern as written, or list path */
 	char			*what;		/* "pattern 1", "words x.words" */
 	bool			 always;	/* no literal: runs on every text */
+	uint8_t			 factors;	/* a bit per literal set it needs */
 	int			 line;
 };
 
@@ -142,6 +154,8 @@ struct rs_scratch {
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*jstack;
 	uint32_t		*stamp;		/* per part: gen when marked */
+	uint32_t		*fstamp;	/* per part: gen of fseen */
+	uint8_t			*fseen;		/* per part: its sets seen */
 	uint32_t		*cand;		/* candidate parts of this text */
 	size_t			 ncand;
 	uint32_t		*rule_stamp;	/* per rule: gen when unless-text ran */
@@ -403,9 +417,9 @@ rs_add_regex_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	char		 err[256], why[256];
 	char		*folded;
 	pcre2_code	*code;
-	struct litset	 ls;
+	struct litset	 ls[RS_FACTORS_MAX];
 	uint32_t	 idx;
-	size_t		 i;
+	size_t		 i, k, nls = 0;
 
 	if (prefolded)
 		folded = xstrdup(regex);
@@ -438,15 +452,23 @@ rs_add_regex_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 	 * The raw view is not case-folded while its literals would be
 	 * lowercase: its few parts run on every text instead.
 	 */
-	memset(&ls, 0, sizeof ls);
+	if (idx > RS_PART_MASK) {
+		rs_build_error(b, r->file, line, "too many patterns");
+		free(folded);
+		return;
+	}
 	if (r->view == NZ_VIEW_RAW ||
-	    litex_extract(folded, true, &ls, err, sizeof err) == -1 || ls.n == 0)
+	    litex_extract_factors(folded, true, ls, RS_FACTORS_MAX, &nls, err,
+	    sizeof err) == -1 || nls == 0)
 		rs_mark_always(b, r->view, idx);
-	else
-		for (i = 0; i < ls.n; i++)
-			ac_builder_add(b->acb[r->view], ls.lits[i],
-			    strlen(ls.lits[i]), idx);
-	litset_free(&ls);
+	for (k = 0; k < nls; k++) {
+		for (i = 0; i < ls[k].n; i++)
+			ac_builder_add(b->acb[r->view], ls[k].lits[i],
+			    strlen(ls[k].lits[i]), idx | (uint32_t)k <<
+			    RS_FACTOR_SHIFT);
+		litset_free(&ls[k]);
+	}
+	b->rs->parts[idx].factors = (uint8_t)((1u << nls) - 1);
 	free(folded);
 }
 
@@ -1366,11 +1388,19 @@ rs_scratch_new(const struct ruleset *rs)
 			pcre2_jit_stack_assign(s->mctx, NULL, s->jstack);
 	}
 	s->stamp = xcalloc(rs->nparts ? rs->nparts : 1, sizeof *s->stamp);
+	s->fstamp = xcalloc(rs->nparts ? rs->nparts : 1, sizeof *s->fstamp);
+	s->fseen = xcalloc(rs->nparts ? rs->nparts : 1, sizeof *s->fseen);
 	s->cand = xcalloc(rs->nparts ? rs->nparts : 1, sizeof *s->cand);
 	s->rule_stamp = xcalloc(rs->nrules ? rs->nrules : 1, sizeof *s->rule_stamp);
 	s->rule_suppressed = xcalloc(rs->nrules ? rs->nrules : 1,
 	    sizeof *s->rule_suppressed);
 	return s;
+}
+
+size_t
+rs_scratch_parts_run(const struct rs_scratch *s)
+{
+	return s->ncand;
 }
 
 void
@@ -1387,6 +1417,8 @@ rs_scratch_free(struct rs_scratch *s)
 	if (s->jstack != NULL)
 		pcre2_jit_stack_free(s->jstack);
 	free(s->stamp);
+	free(s->fstamp);
+	free(s->fseen);
 	free(s->cand);
 	free(s->rule_stamp);
 	free(s->rule_suppressed);
@@ -1421,7 +1453,19 @@ rs_prefilter_hit(uint32_t id, size_t end, void *arg)
 	const struct rs_word	*w;
 
 	if ((id & RS_WORD_FLAG) == 0) {
-		rs_candidate_hit(id, s);
+		uint32_t	part = id & RS_PART_MASK;
+		uint8_t		need = s->rs->parts[part].factors;
+
+		if (need > 1) {
+			if (s->fstamp[part] != s->gen) {
+				s->fstamp[part] = s->gen;
+				s->fseen[part] = 0;
+			}
+			s->fseen[part] |= (uint8_t)(1u << (id >> RS_FACTOR_SHIFT));
+			if (s->fseen[part] != need)
+				return;
+		}
+		rs_candidate_hit(part, s);
 		return;
 	}
 	w = &s->rs->words[id & ~RS_WORD_FLAG];
@@ -1762,6 +1806,7 @@ rs_classify(const struct ruleset *rs, struct rs_scratch *s, const char *text,
 	if (++s->gen == 0) {
 		/* wrapped: stale stamps could alias the new generation */
 		memset(s->stamp, 0, rs->nparts * sizeof *s->stamp);
+		memset(s->fstamp, 0, rs->nparts * sizeof *s->fstamp);
 		memset(s->rule_stamp, 0, rs->nrules * sizeof *s->rule_stamp);
 		s->gen = 1;
 	}

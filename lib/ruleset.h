@@ -81,6 +81,12 @@ size_t		 rs_pattern_count(const struct ruleset *);
 bool		 rs_jit_active(const struct ruleset *);
 size_t		 rs_memory(const struct ruleset *);	/* approximate bytes */
 
+/*
+ * How many parts the last rs_classify on this scratch let through the
+ * prefilter (and so ran): its selectivity, for tests and benchmarks.
+ */
+size_t		 rs_scratch_parts_run(const struct rs_scratch *);
+
 /* Rule i's metadata, for dumps, explain and the daemon's rule-quality view. */
 struct rs_rule_info {
 	const char	*id;

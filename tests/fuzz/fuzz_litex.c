@@ -3,7 +3,8 @@
  * check and folding on arbitrary patterns (no crash, no leak, no UB), and
  * checks extraction's soundness against PCRE2 itself: when a literal set
  * is claimed and the pattern compiles, no subject may match without
- * containing one of the literals.  Subjects are built from the pattern's
+ * containing one of the literals, and the same for each of the sets
+ * litex_extract_factors gives.  Subjects are built from the pattern's
  * own bytes (so they often match) and case-folded, because caseless
  * literals are only promised for case-folded text.
  */
@@ -23,8 +24,8 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
-check_subject(pcre2_code *re, pcre2_match_data *md, const struct litset *ls,
-    const char *subj, size_t len, const char *pattern)
+check_subject(pcre2_code *re, pcre2_match_data *md, pcre2_match_context *mc,
+    const struct litset *ls, const char *subj, size_t len, const char *pattern)
 {
 	utf8proc_uint8_t	*folded = NULL;
 	utf8proc_ssize_t	 n;
@@ -35,7 +36,8 @@ check_subject(pcre2_code *re, pcre2_match_data *md, const struct litset *ls,
 	    &folded, UTF8PROC_CASEFOLD);
 	if (n < 0)
 		return;		/* not UTF-8 */
-	rc = pcre2_match(re, folded, (size_t)n, 0, 0, md, NULL);
+	/* the match limit: a pattern may backtrack catastrophically */
+	rc = pcre2_match(re, folded, (size_t)n, 0, 0, md, mc);
 	if (rc >= 0) {
 		for (i = 0; i < ls->n; i++)
 			if (strstr((char *)folded, ls->lits[i]) != NULL)
@@ -74,7 +76,7 @@ oracle(const char *pattern, bool caseless, const struct litset *ls,
 		seed = (seed ^ data[n]) * 16777619u;
 	/* the literals themselves, bare and in context */
 	for (n = 0; n < ls->n; n++)
-		check_subject(re, md, ls, ls->lits[n], strlen(ls->lits[n]),
+		check_subject(re, md, mc, ls, ls->lits[n], strlen(ls->lits[n]),
 		    pattern);
 	for (k = 0; k < 8; k++) {
 		/* pattern bytes and literal pieces, shuffled */
@@ -86,7 +88,7 @@ oracle(const char *pattern, bool caseless, const struct litset *ls,
 			else
 				subj[n++] = "aeioun sAB.-"[(seed >> 8) % 12];
 		}
-		check_subject(re, md, ls, subj, n, pattern);
+		check_subject(re, md, mc, ls, subj, n, pattern);
 	}
 	pcre2_match_context_free(mc);
 	pcre2_match_data_free(md);
@@ -97,7 +99,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char		*pattern, err[256], why[256], *f;
-	struct litset	 ls;
+	struct litset	 ls, sets[3];
+	size_t		 nsets, k;
 	bool		 caseless;
 	int		 r;
 
@@ -117,6 +120,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		litset_free(&ls);
 	}
+	/* each set the prefilter asks for at once must be sound on its own */
+	if (litex_extract_factors(pattern, caseless, sets, 3, &nsets, err,
+	    sizeof err) == 0) {
+		if (r != 0 || nsets > 3)
+			abort();
+		for (k = 0; k < nsets; k++) {
+			if (sets[k].n == 0 || sets[k].n > LITEX_MAX_LITS)
+				abort();
+			oracle(pattern, caseless, &sets[k], data, size);
+			litset_free(&sets[k]);
+		}
+	} else if (r == 0)
+		abort();	/* both parse the same way */
 	(void)litex_risky(pattern, why, sizeof why);
 	f = litex_fold_pattern(pattern, data[0] & 2 ? NZ_FOLDS_NORM :
 	    NZ_CASEFOLD, err, sizeof err);

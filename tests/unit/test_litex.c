@@ -39,6 +39,30 @@ lits(const char *pattern, bool caseless)
 	return buf;
 }
 
+/* Every set litex_extract_factors gives, in its order, as "a,b|c". */
+static const char *
+factors(const char *pattern)
+{
+	static char	 buf[4096];
+	struct litset	 ls[3];
+	char		 err[128];
+	size_t		 i, k, n, len = 0;
+
+	if (litex_extract_factors(pattern, true, ls, 3, &n, err,
+	    sizeof err) != 0)
+		return "ERR";
+	buf[0] = '\0';
+	for (k = 0; k < n; k++) {
+		qsort(ls[k].lits, ls[k].n, sizeof *ls[k].lits, cmp);
+		for (i = 0; i < ls[k].n && len < sizeof buf; i++)
+			len += (size_t)snprintf(buf + len, sizeof buf - len,
+			    "%s%s", i > 0 ? "," : k > 0 ? "|" : "",
+			    ls[k].lits[i]);
+		litset_free(&ls[k]);
+	}
+	return buf;
+}
+
 static int
 risky(const char *pattern)
 {
@@ -152,6 +176,31 @@ test_extract(void)
 	CHECK_STR(lits("abc\\", false), "ERR");
 }
 
+/* The sets a concatenation needs all at once, most selective first. */
+static void
+test_factors(void)
+{
+	CHECK_STR(factors("\\bich\\s+(?:\\w+\\s+){0,2}?(hau|schlag)e?"
+	    "\\s+dich\\b"), "dich|ich|hau,schlag");
+	/* a group around the whole pattern is the pattern */
+	CHECK_STR(factors("(?:\\bdu\\s+(idiot|depp))"), "depp,idiot|du");
+	CHECK_STR(factors("((?:\\bdu\\s+(idiot|depp)))"), "depp,idiot|du");
+	/* at most three, the longest */
+	CHECK_STR(factors("aaa\\s+bbbb\\s+ccccc\\s+dddddd"),
+	    "dddddd|ccccc|bbbb");
+	/* ties keep the pattern's order, as litex_extract does */
+	CHECK_STR(factors("(?:foo)?bar\\s+baz"), "bar|baz");
+	CHECK_STR(lits("(?:foo)?bar\\s+baz", true), "bar");
+	/* one set where the pattern is no concatenation */
+	CHECK_STR(factors("idiot"), "idiot");
+	CHECK_STR(factors("idiot|depp"), "depp,idiot");
+	CHECK_STR(factors("(?:idiot\\s+du|depp)"), "depp,idiot");
+	/* unusable parts are no set: one-byte literals, none at all */
+	CHECK_STR(factors("a\\s+bbb"), "bbb");
+	CHECK_STR(factors("a\\w+b"), "");
+	CHECK_STR(factors("(abc"), "ERR");
+}
+
 static void
 test_risky(void)
 {
@@ -216,6 +265,7 @@ int
 main(void)
 {
 	test_extract();
+	test_factors();
 	test_risky();
 	test_fold();
 	return tu_finish("test_litex");

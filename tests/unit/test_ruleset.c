@@ -337,7 +337,10 @@ test_limits_mean_review(void)
 	o.run_examples = false;
 	write_file("a.rules", good_rules);
 	write_file("words/vulgar.words", good_words);
-	/* a phrase with a gap: needs backtracking on every attempt */
+	/*
+	 * a phrase with a gap: needs backtracking on every attempt (the text
+	 * has both "voltrotel" and "du", or the prefilter skips the pattern)
+	 */
 	write_file("b.rules",
 	    "[rule insult.gap]\n"
 	    "category = insult\n"
@@ -350,7 +353,7 @@ test_limits_mean_review(void)
 	verdict_init(&v);
 	{
 		const char *t = "Volltrottel Volltrottel Volltrottel Volltrottel "
-		    "und noch viel mehr Text dahinter, Volltrottel";
+		    "und noch viel mehr Text dahinter, Volltrottel du";
 		rs_classify(rs, s, t, strlen(t), RS_SCOPE_ALL, &v);
 		CHECK(v.review);
 		CHECK(strstr(v.review_reason, "insult.gap") != NULL);
@@ -569,6 +572,64 @@ test_jit_fallback_under_mdwe(void)
 	diags_free(&d);
 }
 
+/*
+ * A part needs a literal of each set litex_extract_factors gives: "dich"
+ * alone (the best single set) let the pattern run on "dich mag ich"; with
+ * "ich" and hau/schlag also needed it does not.  The verdicts are the
+ * same either way; what changes is how many parts run.
+ */
+static void
+test_prefilter_factors(void)
+{
+	static const char rules[] =
+	    "[rule test.threat]\n"
+	    "category = violence\n"
+	    "severity = 2\n"
+	    "pattern = \\bich\\s+(?:\\w+\\s+){0,2}?(hau|schlag)e?\\s+dich\\b\n"
+	    "match = Ich haue dich\n"
+	    "match = ich schlag dich\n"
+	    "nomatch = dich mag ich\n";
+	static const struct {
+		const char	*text;
+		size_t		 run;
+		bool		 flagged;
+	} cases[] = {
+		{ "Dich mag ich nicht.", 0, false },
+		{ "Ich gehe zu dir.", 0, false },
+		{ "Ich haue Nägel ein, dich nicht.", 1, false },
+		{ "Ich Hau Dich!", 1, true },
+		{ "ich glaube ich schlage dich", 1, true },
+	};
+	struct diags		 d = { 0 };
+	struct ruleset		*rs;
+	struct rs_scratch	*s;
+	struct verdict		 v;
+	char			 path[512];
+	const char		*paths[] = { path };
+	size_t			 i;
+
+	snprintf(path, sizeof path, "%s/factors.rules", tmpdir);
+	write_file("factors.rules", rules);
+	rs = rs_load_files(paths, 1, NULL, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	remove_file("factors.rules");
+	CHECK(rs != NULL);
+	if (rs == NULL)
+		return;
+	s = rs_scratch_new(rs);
+	verdict_init(&v);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rs_classify(rs, s, cases[i].text, strlen(cases[i].text),
+		    RS_SCOPE_COMMENT, &v);
+		CHECK_INT(rs_scratch_parts_run(s), cases[i].run);
+		CHECK(v.flagged == cases[i].flagged);
+	}
+	verdict_free(&v);
+	rs_scratch_free(s);
+	rs_free(rs);
+}
+
 int
 main(void)
 {
@@ -593,6 +654,7 @@ main(void)
 	test_limits_mean_review();
 	test_dump_roundtrip_and_hash();
 	test_jit_equivalence_and_fallback();
+	test_prefilter_factors();
 	remove_file("a.rules");
 	remove_file("words/vulgar.words");
 	rmdir(path);
