@@ -243,6 +243,29 @@ static const char *const store_migrations[] = {
 	 */
 	("DROP INDEX IF EXISTS audit_kind_ts;"
 	 "DROP INDEX IF EXISTS audit_ts;"),
+
+	/*
+	 * 6: entries per queue state, kept by triggers, for /metrics: the
+	 * queue keeps every item ever queued, and counting it scanned an
+	 * index of all of them on the event loop at every scrape.  Rebuilt
+	 * from the queue itself, so running this again is harmless.
+	 */
+	("CREATE TABLE IF NOT EXISTS queue_counts ("
+	 "  state TEXT PRIMARY KEY,"
+	 "  n INTEGER NOT NULL) WITHOUT ROWID;"
+	 "DELETE FROM queue_counts;"
+	 "INSERT INTO queue_counts (state, n)"
+	 "  SELECT state, count(*) FROM queue GROUP BY state;"
+	 "CREATE TRIGGER IF NOT EXISTS queue_counts_insert AFTER INSERT ON queue"
+	 " BEGIN INSERT INTO queue_counts (state, n) VALUES (NEW.state, 1)"
+	 "  ON CONFLICT (state) DO UPDATE SET n = n + 1; END;"
+	 "CREATE TRIGGER IF NOT EXISTS queue_counts_delete AFTER DELETE ON queue"
+	 " BEGIN UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state; END;"
+	 "CREATE TRIGGER IF NOT EXISTS queue_counts_update"
+	 " AFTER UPDATE OF state ON queue WHEN OLD.state IS NOT NEW.state"
+	 " BEGIN UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;"
+	 "  INSERT INTO queue_counts (state, n) VALUES (NEW.state, 1)"
+	 "  ON CONFLICT (state) DO UPDATE SET n = n + 1; END;"),
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))

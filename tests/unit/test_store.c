@@ -3,7 +3,7 @@
  * directory: migrations from an empty file, item dedup, transactions
  * (commit, rollback, and a process killed mid-transaction), cursors,
  * verdicts, the queue, the outbox state machine and its idempotency keys,
- * and strikes.
+ * strikes, and the queue counts behind /metrics.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "category.h"
+#include "queue.h"
 #include "ruleset.h"
 #include "store.h"
 #include "testutil.h"
@@ -513,6 +514,94 @@ test_evidence_rows(struct store *st)
 	store_err_clear(&e);
 }
 
+/* queue_stats against counting the queue itself */
+static void
+check_queue_stats(struct store *st, const char *when)
+{
+	struct store_err	 e = { "" };
+	sqlite3_stmt		*s;
+	int64_t			 count[5], oldest[5], want[5] = { 0 },
+				 wold[5] = { 0 };
+	int			 k;
+
+	sqlite3_prepare_v2(store_db(st), "SELECT state, count(*),"
+	    " min(created_at) FROM queue GROUP BY state", -1, &s, NULL);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		k = store_queue_state_from_name((const char *)
+		    sqlite3_column_text(s, 0));
+		CHECK(k >= 0 && k < 5);
+		if (k < 0 || k >= 5)
+			continue;
+		want[k] = sqlite3_column_int64(s, 1);
+		wold[k] = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	CHECK_INT(queue_stats(st, count, oldest, &e), 0);
+	for (k = 0; k < 5; k++) {
+		if (count[k] != want[k] || oldest[k] != wold[k])
+			fprintf(stderr, "%s: state %d: %lld/%lld, want %lld/%lld\n",
+			    when, k, (long long)count[k], (long long)oldest[k],
+			    (long long)want[k], (long long)wold[k]);
+		CHECK(count[k] == want[k]);
+		CHECK(oldest[k] == wold[k]);
+	}
+}
+
+/*
+ * The queue's counts are kept by triggers (migration 6): through puts,
+ * state changes, a requeue and a delete, and rebuilt when a store of
+ * schema 5 that already has a queue is opened.
+ */
+static void
+test_queue_counts(struct store **stp)
+{
+	struct store_err	 e = { "" };
+	struct store		*st = *stp;
+	struct store_item	 it[6];
+	char			 id[6][8];
+	int			 i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(id[i], sizeof id[i], "qc%d", i);
+		it[i] = item(id[i], "qc");
+		CHECK_INT(store_item_put(st, &it[i], &e), 1);
+		CHECK_INT(store_queue_put(st, it[i].id, ACT_HIDE, 500 + i, &e),
+		    1);
+	}
+	check_queue_stats(st, "queued");
+	CHECK_INT(store_queue_set_state(st, it[0].id, STORE_Q_APPROVED, "a",
+	    600, &e), 0);
+	CHECK_INT(store_queue_set_state(st, it[1].id, STORE_Q_APPROVED, "a",
+	    601, &e), 0);
+	CHECK_INT(store_queue_set_state(st, it[2].id, STORE_Q_DISMISSED, NULL,
+	    602, &e), 0);
+	/* the same state again changes no count */
+	CHECK_INT(store_queue_set_state(st, it[2].id, STORE_Q_DISMISSED, "b",
+	    603, &e), 0);
+	check_queue_stats(st, "decided");
+	CHECK_INT(store_queue_put(st, it[1].id, ACT_REPORT, 604, &e), 0);
+	check_queue_stats(st, "requeued");
+	CHECK_INT(store_exec(st, "DELETE FROM queue WHERE item IN"
+	    " (SELECT id FROM items WHERE item_id = 'qc5')", &e), 0);
+	check_queue_stats(st, "deleted");
+
+	/* a store from before migration 6, with a queue */
+	CHECK_INT(store_exec(st, "DROP TRIGGER queue_counts_insert;"
+	    "DROP TRIGGER queue_counts_delete;"
+	    "DROP TRIGGER queue_counts_update;"
+	    "DROP TABLE queue_counts;"
+	    "PRAGMA user_version = 5", &e), 0);
+	st = *stp = reopen(st);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK_INT(store_schema_version(st), store_schema_latest());
+	check_queue_stats(st, "migrated");
+	CHECK_INT(store_queue_set_state(st, it[3].id, STORE_Q_ESCALATED, NULL,
+	    605, &e), 0);
+	check_queue_stats(st, "after migration");
+}
+
 int
 main(void)
 {
@@ -543,6 +632,7 @@ main(void)
 	test_strikes(st);
 	test_authors(st);
 	test_evidence_rows(st);
+	test_queue_counts(&st);
 	store_close(st);
 
 	rc = tu_finish("test_store");
