@@ -135,9 +135,17 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 	    j->attempts);
 	if (error != NULL)
 		json_object_set_new(detail, "error", json_string(error));
-	if (audit_append(d->store, "daemon", kind, j->item, detail, NULL, &e) == -1)
+	/*
+	 * No action leaves and no outcome is settled without its entry: a
+	 * failed append fails the whole round's transaction (exec_stage),
+	 * which is rolled back and tried again.
+	 */
+	if (audit_append(d->store, "daemon", kind, j->item, detail, NULL,
+	    &e) == -1) {
 		log_warnx("audit %s for outbox %lld: %s", kind, (long long)j->row,
 		    e.msg);
+		d->exec_audit_failed = true;
+	}
 	json_decref(detail);
 }
 
@@ -446,7 +454,7 @@ exec_prepare(struct daemon *d, const struct store_outbox_row *row)
  * the transaction is committed, so a request is never on the wire while
  * its row could still read "pending".
  */
-static void
+static int
 exec_stage(struct daemon *d)
 {
 	struct store_outbox_row	*rows = NULL;
@@ -455,6 +463,7 @@ exec_stage(struct daemon *d)
 	size_t			 n = 0, i;
 	time_t			 now = daemon_now(d);
 
+	d->exec_audit_failed = false;
 	while ((j = TAILQ_FIRST(&d->exec_answered)) != NULL) {
 		TAILQ_REMOVE(&d->exec_answered, j, entry);
 		exec_settle(d, j);
@@ -463,16 +472,16 @@ exec_stage(struct daemon *d)
 	d->exec_backlog = false;
 	if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
 		d->exec_backlog = true;
-		return;
+		return d->exec_audit_failed ? -1 : 0;
 	}
 	if (store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
-		return;
+		return d->exec_audit_failed ? -1 : 0;
 	}
 	/* a full batch may hide more due rows: look again soon */
 	if (n == EXEC_BATCH)
 		d->exec_backlog = true;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !d->exec_audit_failed; i++) {
 		if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
 			d->exec_backlog = true;
 			break;
@@ -490,6 +499,7 @@ exec_stage(struct daemon *d)
 		d->exec_nstaged++;
 	}
 	store_outbox_rows_free(rows, n);
+	return d->exec_audit_failed ? -1 : 0;
 }
 
 static void
@@ -573,9 +583,9 @@ executor_round(struct daemon *d)
 		log_warnx("outbox: %s", e.msg);
 		return;
 	}
-	exec_stage(d);
-	if (store_commit(d->store, &e) == -1) {
-		log_warnx("outbox: %s", e.msg);
+	if (exec_stage(d) == -1 || store_commit(d->store, &e) == -1) {
+		if (e.msg[0] != '\0')
+			log_warnx("outbox: %s", e.msg);
 		store_rollback(d->store);
 		exec_unstage(d, false);
 		return;
@@ -599,14 +609,15 @@ executor_timer_cb(evutil_socket_t fd, short what, void *arg)
  * after its items, so that the page's actions are marked "sent" by the
  * page's own commit (one fsync for both) and the answers that came in
  * meanwhile are settled by it too; executor_staged sends them after the
- * commit, before the loop turns to the next page.
+ * commit, before the loop turns to the next page.  -1: an audit entry of
+ * the round could not be written, and the caller must roll back.
  */
-void
+int
 executor_stage(struct daemon *d)
 {
 	if (d->exec_timer == NULL || d->stopping)
-		return;
-	exec_stage(d);
+		return 0;
+	return exec_stage(d);
 }
 
 void
@@ -709,7 +720,15 @@ executor_flush(struct daemon *d)
 		log_warnx("outbox: %s", e.msg);
 		return;
 	}
+	d->exec_audit_failed = false;
 	exec_settle_answered(d);
+	if (d->exec_audit_failed) {
+		log_warnx("outbox: confirmations not stored: an audit entry "
+		    "failed; the rows stay \"sent\" and are resent with their "
+		    "keys on next start");
+		store_rollback(d->store);
+		return;
+	}
 	if (store_commit(d->store, &e) == -1) {
 		/* the rows stay "sent": resent with their keys on next start */
 		log_warnx("outbox: commit of confirmations failed: %s", e.msg);

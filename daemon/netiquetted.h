@@ -111,6 +111,7 @@ struct daemon {
 	struct exec_jobs	 exec_staged;	/* marked sent, not yet committed */
 	size_t			 exec_nstaged;
 	bool			 exec_backlog;	/* due rows wait for a slot */
+	bool			 exec_audit_failed; /* this round: undo it */
 	bool			 stopping;
 	bool			 ready;
 	time_t			 started;
@@ -160,7 +161,7 @@ int	screen_page(struct daemon *, struct account *, const struct conn_page *,
 int	executor_start(struct daemon *);
 void	executor_stop(struct daemon *);
 void	executor_kick(struct daemon *);
-void	executor_stage(struct daemon *);
+int	executor_stage(struct daemon *);
 void	executor_staged(struct daemon *, bool committed);
 void	executor_flush(struct daemon *);
 

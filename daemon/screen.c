@@ -421,7 +421,10 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 	    store_cursor_set(d->store, a->conf->name, "inbox", page->next_cursor,
 	    e) == -1)
 		goto fail;
-	executor_stage(d);
+	if (executor_stage(d) == -1) {
+		store_err_set(e, "an action's audit entry could not be written");
+		goto fail;
+	}
 	if (store_commit(d->store, e) == -1)
 		goto fail;
 	executor_staged(d, true);

@@ -369,6 +369,46 @@ def test_wrong_link_header_skips_nothing():
             fake.stop()
 
 
+def test_action_without_audit_entry_never_leaves():
+    """An action whose "action.sent" entry cannot be written is not sent:
+    the page's transaction is rolled back and tried again, the daemon keeps
+    running, and once entries can be written everything goes out once."""
+    import sqlite3
+    fake = Fake()
+    fake.post("/_fake/seed", [{"author": "nett", "text": "Danke für die Auskunft!"}])
+    d = Daemon(fake, mode="auto").start()
+    try:
+        wait_for("first item screened", lambda: d.items_new() >= 1, 30)
+        con = sqlite3.connect(os.path.join(d.state, "netiquetted.db"), timeout=30)
+        con.execute("CREATE TRIGGER test_no_sent BEFORE INSERT ON audit"
+                    " WHEN NEW.kind = 'action.sent'"
+                    " BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END")
+        con.commit()
+        fake.post("/_fake/seed", [
+            {"author": "pöbler%d" % i, "text": "Du bist ein Vollidiot und ein Arschloch"}
+            for i in range(3)])
+        wait_for("audit failure logged twice",
+                 lambda: d.read_log().count("test: audit refused") >= 2, 60)
+        check(d.proc.poll() is None, "daemon died on an audit failure")
+        check(not [a for a in fake.actions()["actions"] if a["applied"]],
+              "an action left without its audit entry")
+        check(db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.sent'")[0][0] == 0,
+              "an action.sent entry got in despite the trigger")
+        con.execute("DROP TRIGGER test_no_sent")
+        con.commit()
+        con.close()
+        wait_for("all 4 items screened and acted on",
+                 lambda: caught_up(d, 4) and len(fake.actions()["actions"]) > 0, 60)
+        done = exactly_once(d, fake)
+        check(done > 0, "no action was sent after the trigger went")
+        sent = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.sent'")[0][0]
+        check(sent == done, "%d action.sent entries for %d done actions" % (sent, done))
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     tests = [test_demo_thread_exactly_once, test_restart_resumes_from_cursor,
@@ -376,5 +416,6 @@ if __name__ == "__main__":
              test_escalation_notifies_once, test_reload_under_load_loses_nothing,
              test_timeouts_keep_running_and_catch_up,
              test_kill9_loses_nothing_repeats_nothing,
-             test_wrong_link_header_skips_nothing]
+             test_wrong_link_header_skips_nothing,
+             test_action_without_audit_entry_never_leaves]
     run_tests([t for t in tests if not only or t.__name__ in only])
