@@ -137,14 +137,14 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 		json_object_set_new(detail, "error", json_string(error));
 	/*
 	 * No action leaves and no outcome is settled without its entry: a
-	 * failed append fails the whole round's transaction (exec_stage),
-	 * which is rolled back and tried again.
+	 * failed append fails the round (exec_stage), whose writes are rolled
+	 * back and tried again.
 	 */
 	if (audit_append(d->store, "daemon", kind, j->item, detail, NULL,
 	    &e) == -1) {
 		log_warnx("audit %s for outbox %lld: %s", kind, (long long)j->row,
 		    e.msg);
-		d->exec_audit_failed = true;
+		d->exec_round_failed = true;
 	}
 	json_decref(detail);
 }
@@ -463,25 +463,33 @@ exec_stage(struct daemon *d)
 	size_t			 n = 0, i;
 	time_t			 now = daemon_now(d);
 
-	d->exec_audit_failed = false;
+	d->exec_round_failed = false;
 	while ((j = TAILQ_FIRST(&d->exec_answered)) != NULL) {
 		TAILQ_REMOVE(&d->exec_answered, j, entry);
 		exec_settle(d, j);
 		TAILQ_INSERT_TAIL(&d->exec_settled, j, entry);
+		/*
+		 * SQLite ends a transaction by itself on some errors (a full
+		 * disk, I/O): what follows would commit row by row.
+		 */
+		if (!store_in_transaction(d->store))
+			d->exec_round_failed = true;
+		if (d->exec_round_failed)
+			return -1;
 	}
 	d->exec_backlog = false;
 	if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
 		d->exec_backlog = true;
-		return d->exec_audit_failed ? -1 : 0;
+		return d->exec_round_failed ? -1 : 0;
 	}
 	if (store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
-		return d->exec_audit_failed ? -1 : 0;
+		return d->exec_round_failed ? -1 : 0;
 	}
 	/* a full batch may hide more due rows: look again soon */
 	if (n == EXEC_BATCH)
 		d->exec_backlog = true;
-	for (i = 0; i < n && !d->exec_audit_failed; i++) {
+	for (i = 0; i < n && !d->exec_round_failed; i++) {
 		if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
 			d->exec_backlog = true;
 			break;
@@ -497,9 +505,11 @@ exec_stage(struct daemon *d)
 		exec_audit(d, j, "action.sent", NULL);
 		TAILQ_INSERT_TAIL(&d->exec_staged, j, entry);
 		d->exec_nstaged++;
+		if (!store_in_transaction(d->store))
+			d->exec_round_failed = true;
 	}
 	store_outbox_rows_free(rows, n);
-	return d->exec_audit_failed ? -1 : 0;
+	return d->exec_round_failed ? -1 : 0;
 }
 
 static void
@@ -542,12 +552,13 @@ static void
 exec_unstage(struct daemon *d, bool committed)
 {
 	struct exec_job	*j;
-	size_t		 sent = 0;
+	size_t		 sent = 0, settled = 0;
 
 	if (committed) {
 		while ((j = TAILQ_FIRST(&d->exec_settled)) != NULL) {
 			TAILQ_REMOVE(&d->exec_settled, j, entry);
 			exec_job_free(j);
+			settled++;
 		}
 	} else {
 		while ((j = TAILQ_LAST(&d->exec_settled, exec_jobs)) != NULL) {
@@ -566,15 +577,22 @@ exec_unstage(struct daemon *d, bool committed)
 	}
 	if (sent > 0)
 		httpc_kick(d->http);
+	/* a round that keeps failing is tried less and less often, up to 1/s */
+	if (committed && (sent > 0 || settled > 0))
+		d->exec_retry_us = 0;
+	else if (!committed)
+		d->exec_retry_us = d->exec_retry_us == 0 ? EXEC_REFILL_US :
+		    d->exec_retry_us >= 500000 ? 1000000 : d->exec_retry_us * 2;
 	if (!committed && !TAILQ_EMPTY(&d->exec_answered))
-		exec_schedule(d, EXEC_REFILL_US);
+		exec_schedule(d, d->exec_retry_us);
 }
 
 /* One round, one commit: exec_stage in a transaction of its own. */
 static void
 executor_round(struct daemon *d)
 {
-	struct store_err e = { { 0 } };
+	struct store_err	e = { { 0 } };
+	struct metrics		saved;
 
 	if (d->stopping || (TAILQ_EMPTY(&d->exec_answered) &&
 	    d->exec_inflight >= EXEC_MAX_INFLIGHT))
@@ -583,10 +601,12 @@ executor_round(struct daemon *d)
 		log_warnx("outbox: %s", e.msg);
 		return;
 	}
+	saved = d->m;
 	if (exec_stage(d) == -1 || store_commit(d->store, &e) == -1) {
 		if (e.msg[0] != '\0')
 			log_warnx("outbox: %s", e.msg);
 		store_rollback(d->store);
+		d->m = saved;	/* what was settled is settled again */
 		exec_unstage(d, false);
 		return;
 	}
@@ -609,15 +629,34 @@ executor_timer_cb(evutil_socket_t fd, short what, void *arg)
  * after its items, so that the page's actions are marked "sent" by the
  * page's own commit (one fsync for both) and the answers that came in
  * meanwhile are settled by it too; executor_staged sends them after the
- * commit, before the loop turns to the next page.  -1: an audit entry of
- * the round could not be written, and the caller must roll back.
+ * commit, before the loop turns to the next page.  In a savepoint: when
+ * the round fails (an audit entry could not be written), only its part is
+ * undone and the page's items still commit.  -1 only when the transaction
+ * itself is gone, and the caller must roll back.
  */
 int
 executor_stage(struct daemon *d)
 {
+	struct store_err	e = { { 0 } };
+	struct metrics		saved;
+
 	if (d->exec_timer == NULL || d->stopping)
 		return 0;
-	return exec_stage(d);
+	if (store_savepoint(d->store, "exec_stage", &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		return store_in_transaction(d->store) ? 0 : -1;
+	}
+	saved = d->m;
+	if (exec_stage(d) == 0 &&
+	    store_savepoint_release(d->store, "exec_stage", &e) == 0)
+		return 0;
+	d->m = saved;
+	if (store_savepoint_rollback(d->store, "exec_stage", &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		return -1;
+	}
+	exec_unstage(d, false);
+	return 0;
 }
 
 void
@@ -720,9 +759,9 @@ executor_flush(struct daemon *d)
 		log_warnx("outbox: %s", e.msg);
 		return;
 	}
-	d->exec_audit_failed = false;
+	d->exec_round_failed = false;
 	exec_settle_answered(d);
-	if (d->exec_audit_failed) {
+	if (d->exec_round_failed) {
 		log_warnx("outbox: confirmations not stored: an audit entry "
 		    "failed; the rows stay \"sent\" and are resent with their "
 		    "keys on next start");

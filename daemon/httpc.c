@@ -130,8 +130,14 @@ httpc_sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 		s->kind = kind;
 		if ((s->ev = event_new(h->base, fd, kind, httpc_event_cb,
 		    h)) == NULL) {
+			/*
+			 * Not -1: that would abort every transfer of the
+			 * multi handle.  Unwatched, this one times out.
+			 */
+			log_warnx("%s: no event for socket %d", __func__,
+			    (int)fd);
 			free(s);
-			return -1;	/* curl fails the transfer */
+			return 0;
 		}
 		curl_multi_assign(h->multi, fd, s);
 		event_add(s->ev, NULL);

@@ -111,7 +111,8 @@ struct daemon {
 	struct exec_jobs	 exec_staged;	/* marked sent, not yet committed */
 	size_t			 exec_nstaged;
 	bool			 exec_backlog;	/* due rows wait for a slot */
-	bool			 exec_audit_failed; /* this round: undo it */
+	bool			 exec_round_failed; /* this round: undo it */
+	long			 exec_retry_us;	/* after undone rounds, doubling */
 	bool			 stopping;
 	bool			 ready;
 	time_t			 started;

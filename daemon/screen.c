@@ -422,7 +422,8 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 	    e) == -1)
 		goto fail;
 	if (executor_stage(d) == -1) {
-		store_err_set(e, "an action's audit entry could not be written");
+		store_err_set(e, "the transaction ended while actions were "
+		    "staged");
 		goto fail;
 	}
 	if (store_commit(d->store, e) == -1)

@@ -373,6 +373,17 @@ int			 store_txn_begin(struct store *, bool *own,
 int			 store_txn_end(struct store *, bool own, bool ok,
 			    struct store_err *);
 /*
+ * A savepoint inside the open transaction, for a part of it that may fail
+ * alone.  Rolling back to it also forgets the audit tip: entries appended
+ * after the savepoint are gone.  name must be a plain SQL identifier.
+ */
+int			 store_savepoint(struct store *, const char *name,
+			    struct store_err *);
+int			 store_savepoint_release(struct store *, const char *name,
+			    struct store_err *);
+int			 store_savepoint_rollback(struct store *,
+			    const char *name, struct store_err *);
+/*
  * The audit chain's tip as the open transaction left it: the next seq and
  * the hash of the last entry.  audit_append sets it after each entry and
  * reads it back for the next one in the same transaction, which holds the

@@ -370,41 +370,84 @@ def test_wrong_link_header_skips_nothing():
 
 
 def test_action_without_audit_entry_never_leaves():
-    """An action whose "action.sent" entry cannot be written is not sent:
-    the page's transaction is rolled back and tried again, the daemon keeps
-    running, and once entries can be written everything goes out once."""
+    """An action whose "action.sent" entry cannot be written is not sent,
+    and an answer whose "action.confirmed" entry cannot be written is not
+    settled: only the executor's part of a transaction is rolled back and
+    tried again (less and less often), screening goes on, the counters
+    count nothing twice, and once entries can be written again every
+    action goes out exactly once with its entries."""
     import sqlite3
     fake = Fake()
     fake.post("/_fake/seed", [{"author": "nett", "text": "Danke für die Auskunft!"}])
     d = Daemon(fake, mode="auto").start()
+    con = None
+
+    def refuse(kind):
+        con.execute("CREATE TRIGGER test_refuse BEFORE INSERT ON audit"
+                    " WHEN NEW.kind = '%s'"
+                    " BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END" % kind)
+        con.commit()
+
+    def allow():
+        con.execute("DROP TRIGGER test_refuse")
+        con.commit()
+
+    def items():
+        return db_query(d.state, "SELECT COUNT(*) FROM items")[0][0]
+
+    def done_metric():
+        m = d.metrics()
+        return sum(v for k, v in m.items()
+                   if k.startswith("netiquetted_actions_total") and 'result="done"' in k)
+
     try:
         wait_for("first item screened", lambda: d.items_new() >= 1, 30)
         con = sqlite3.connect(os.path.join(d.state, "netiquetted.db"), timeout=30)
-        con.execute("CREATE TRIGGER test_no_sent BEFORE INSERT ON audit"
-                    " WHEN NEW.kind = 'action.sent'"
-                    " BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END")
-        con.commit()
+        refuse("action.sent")
         fake.post("/_fake/seed", [
             {"author": "pöbler%d" % i, "text": "Du bist ein Vollidiot und ein Arschloch"}
             for i in range(3)])
-        wait_for("audit failure logged twice",
+        wait_for("action.sent refused twice",
                  lambda: d.read_log().count("test: audit refused") >= 2, 60)
+        wait_for("the items stored all the same", lambda: items() == 4, 30)
         check(d.proc.poll() is None, "daemon died on an audit failure")
         check(not [a for a in fake.actions()["actions"] if a["applied"]],
               "an action left without its audit entry")
         check(db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.sent'")[0][0] == 0,
               "an action.sent entry got in despite the trigger")
-        con.execute("DROP TRIGGER test_no_sent")
-        con.commit()
+        allow()
+        wait_for("actions sent", lambda: caught_up(d, 4) and len(fake.actions()["actions"]) > 0, 60)
+        first = exactly_once(d, fake)
+        check(first > 0, "no action was sent after the trigger went")
+
+        refuse("action.confirmed")
+        before = d.read_log().count("test: audit refused")
+        fake.post("/_fake/seed", [
+            {"author": "rüpel%d" % i, "text": "Halt die Fresse, du Wichser"} for i in range(2)]
+            + [{"author": "nett2", "text": "Wann öffnet das Bürgeramt?"}])
+        wait_for("the new items stored", lambda: items() == 7, 30)
+        wait_for("action.confirmed refused",
+                 lambda: d.read_log().count("test: audit refused") > before, 30)
+        time.sleep(3)
+        refused = d.read_log().count("test: audit refused") - before
+        check(refused < 200, "a failing round was retried %d times in ~3 s" % refused)
+        check(done_metric() <= first, "done counted %d times for %d done actions"
+              % (done_metric(), first))
+        allow()
         con.close()
-        wait_for("all 4 items screened and acted on",
-                 lambda: caught_up(d, 4) and len(fake.actions()["actions"]) > 0, 60)
+        con = None
+        wait_for("all 7 items screened and acted on", lambda: caught_up(d, 7), 60)
         done = exactly_once(d, fake)
-        check(done > 0, "no action was sent after the trigger went")
-        sent = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.sent'")[0][0]
-        check(sent == done, "%d action.sent entries for %d done actions" % (sent, done))
+        check(done > first, "no action of the second batch was confirmed")
+        check(done_metric() == done, "done counted %d times for %d done actions"
+              % (done_metric(), done))
+        for kind in ("action.sent", "action.confirmed"):
+            n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = '%s'" % kind)[0][0]
+            check(n == done, "%d %s entries for %d done actions" % (n, kind, done))
         audit_ok(d)
     finally:
+        if con is not None:
+            con.close()
         d.stop()
         fake.stop()
 
