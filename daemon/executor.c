@@ -480,11 +480,11 @@ exec_stage(struct daemon *d)
 	d->exec_backlog = false;
 	if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
 		d->exec_backlog = true;
-		return d->exec_round_failed ? -1 : 0;
+		return 0;
 	}
 	if (store_outbox_due(d->store, now, EXEC_BATCH, &rows, &n, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
-		return d->exec_round_failed ? -1 : 0;
+		return 0;
 	}
 	/* a full batch may hide more due rows: look again soon */
 	if (n == EXEC_BATCH)
@@ -587,6 +587,17 @@ exec_unstage(struct daemon *d, bool committed)
 		exec_schedule(d, d->exec_retry_us);
 }
 
+/*
+ * After a round's writes were rolled back: what it settled is settled
+ * again next time, so its counts go too (saved before the round).
+ */
+static void
+exec_undone(struct daemon *d, const struct metrics *saved)
+{
+	d->m = *saved;
+	exec_unstage(d, false);
+}
+
 /* One round, one commit: exec_stage in a transaction of its own. */
 static void
 executor_round(struct daemon *d)
@@ -606,8 +617,7 @@ executor_round(struct daemon *d)
 		if (e.msg[0] != '\0')
 			log_warnx("outbox: %s", e.msg);
 		store_rollback(d->store);
-		d->m = saved;	/* what was settled is settled again */
-		exec_unstage(d, false);
+		exec_undone(d, &saved);
 		return;
 	}
 	exec_unstage(d, true);
@@ -650,12 +660,12 @@ executor_stage(struct daemon *d)
 	if (exec_stage(d) == 0 &&
 	    store_savepoint_release(d->store, "exec_stage", &e) == 0)
 		return 0;
-	d->m = saved;
 	if (store_savepoint_rollback(d->store, "exec_stage", &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
-		return -1;
+		d->m = saved;
+		return -1;	/* the caller's rollback undoes the rest */
 	}
-	exec_unstage(d, false);
+	exec_undone(d, &saved);
 	return 0;
 }
 

@@ -47,8 +47,7 @@ struct httpc_xfer {
 	httpc_done_cb		 cb;
 	void			*arg;
 	struct http_headers	 resp_headers;
-	char			*body;
-	size_t			 bodylen, bodycap;
+	struct xbuf		 body;
 	struct curl_slist	*rcpts;		/* SMTP */
 	char			*upload;	/* SMTP message */
 	size_t			 uploadlen, uploadoff;
@@ -159,17 +158,11 @@ httpc_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct httpc_xfer	*x = arg;
 	size_t			 n = size * nmemb;
 
-	if (x->bodylen + n > HTTPC_MAX_BODY) {
+	if (x->body.len + n > HTTPC_MAX_BODY) {
 		x->too_large = true;
 		return 0;	/* makes curl fail the transfer */
 	}
-	if (x->bodylen + n + 1 > x->bodycap) {
-		x->bodycap = (x->bodylen + n + 1) * 2;
-		x->body = xreallocarray(x->body, x->bodycap, 1);
-	}
-	memcpy(x->body + x->bodylen, ptr, n);
-	x->bodylen += n;
-	x->body[x->bodylen] = '\0';
+	xbuf_put(&x->body, ptr, n);
 	return n;
 }
 
@@ -213,7 +206,7 @@ httpc_xfer_free(struct httpc_xfer *x)
 	free(x->upload);
 	curl_slist_free_all(x->headers);
 	http_headers_free(&x->resp_headers);
-	free(x->body);
+	free(x->body.s);
 	free(x);
 }
 
@@ -243,8 +236,8 @@ httpc_check_done(struct httpc *h)
 			snprintf(error, sizeof error, "%s", x->errbuf[0] ?
 			    x->errbuf : curl_easy_strerror(msg->data.result));
 		resp.headers = x->resp_headers;
-		resp.body = x->body ? x->body : "";
-		resp.bodylen = x->bodylen;
+		resp.body = x->body.s ? x->body.s : "";
+		resp.bodylen = x->body.len;
 		curl_multi_remove_handle(h->multi, x->easy);
 		curl_easy_cleanup(x->easy);
 		TAILQ_REMOVE(&h->xfers, x, entry);

@@ -1468,36 +1468,6 @@ lx_extract_node(const struct lx_parse *p, int x, struct lx_info *out)
 	}
 }
 
-int
-litex_extract(const char *pattern, bool caseless, struct litset *out,
-    char *err, size_t errlen)
-{
-	struct lx_parse	 p;
-	struct lx_info	 f = { LX_I_ANY, NULL, 0 };
-	int		 root;
-
-	out->lits = NULL;
-	out->n = 0;
-	root = lx_parse(&p, pattern, caseless, err, errlen);
-	if (root == -1) {
-		free(p.n);
-		return -1;
-	}
-	if (root >= 0) {
-		lx_extract_node(&p, root, &f);
-		lx_to_match(&f);
-		if (f.kind == LX_I_MATCH && lx_minlen(&f) >= LX_USEFUL_LEN &&
-		    f.n <= LITEX_MAX_LITS) {
-			out->lits = f.v;
-			out->n = f.n;
-			f.v = NULL;
-			f.n = 0;
-		}
-		lx_info_free(&f);
-	}
-	free(p.n);
-	return 0;
-}
 
 /* moves a usable set into ls, the caller's */
 static void
@@ -1543,7 +1513,7 @@ litex_extract_factors(const char *pattern, bool caseless, struct litset *sets,
 		if (lx_usable(&f))
 			lx_give(&f, &sets[(*nsets)++]);
 	} else {
-		/* most selective first: the first is litex_extract's set */
+		/* most selective first: litex_extract takes the first */
 		for (i = 1; i < col.n; i++)
 			for (j = i; j > 0 && lx_better(&col.v[j], &col.v[j - 1]);
 			    j--) {
@@ -1560,6 +1530,18 @@ litex_extract_factors(const char *pattern, bool caseless, struct litset *sets,
 	lx_info_free(&f);
 	free(p.n);
 	return 0;
+}
+
+int
+litex_extract(const char *pattern, bool caseless, struct litset *out,
+    char *err, size_t errlen)
+{
+	size_t	n;
+
+	out->lits = NULL;
+	out->n = 0;
+	return litex_extract_factors(pattern, caseless, out, 1, &n, err,
+	    errlen);
 }
 
 void

@@ -658,43 +658,46 @@ store_txn_end(struct store *st, bool own, bool ok, struct store_err *e)
 	return -1;
 }
 
+/* sql (a savepoint statement for name), inside the open transaction */
 static int
-store_savepoint_exec(struct store *st, const char *verb, const char *name,
+store_savepoint_exec(struct store *st, const char *name, const char *sql,
     struct store_err *e)
 {
-	char	sql[128];
-
 	if (!store_in_transaction(st)) {
 		store_err_set(e, "savepoint %s: no transaction is open", name);
 		return -1;
 	}
-	if (strcmp(verb, "ROLLBACK TO") == 0)
-		snprintf(sql, sizeof sql, "ROLLBACK TO %s; RELEASE %s", name,
-		    name);
-	else
-		snprintf(sql, sizeof sql, "%s %s", verb, name);
 	return store_exec(st, sql, e);
 }
 
 int
 store_savepoint(struct store *st, const char *name, struct store_err *e)
 {
-	return store_savepoint_exec(st, "SAVEPOINT", name, e);
+	char	sql[128];
+
+	snprintf(sql, sizeof sql, "SAVEPOINT %s", name);
+	return store_savepoint_exec(st, name, sql, e);
 }
 
 int
 store_savepoint_release(struct store *st, const char *name,
     struct store_err *e)
 {
-	return store_savepoint_exec(st, "RELEASE", name, e);
+	char	sql[128];
+
+	snprintf(sql, sizeof sql, "RELEASE %s", name);
+	return store_savepoint_exec(st, name, sql, e);
 }
 
 int
 store_savepoint_rollback(struct store *st, const char *name,
     struct store_err *e)
 {
+	char	sql[160];
+
 	st->tip_txn = 0;
-	return store_savepoint_exec(st, "ROLLBACK TO", name, e);
+	snprintf(sql, sizeof sql, "ROLLBACK TO %s; RELEASE %s", name, name);
+	return store_savepoint_exec(st, name, sql, e);
 }
 
 bool
