@@ -33,7 +33,12 @@
 #include "xmalloc.h"
 
 #define POLL_BACKOFF_MAX	300
-#define POLL_AHEAD		3	/* pages of an account in the parser */
+/*
+ * Pages of an account in the parser.  Two keep the loop fed (a page is
+ * fetched and parsed in less time than the loop takes to record one); each
+ * one more only adds a page's wait to every item's fetch-to-action time.
+ */
+#define POLL_AHEAD		2
 
 static void	poller_schedule(struct account *, long seconds);
 static void	poller_done_cb(void *, const struct http_response *,
