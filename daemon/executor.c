@@ -47,7 +47,8 @@
 
 struct exec_job {
 	struct daemon	*d;
-	struct account	*a;
+	struct account	*a;		/* NULL: the account left the config */
+	char		*account;	/* the row's account name */
 	int64_t		 row;
 	unsigned	 action;
 	int		 attempts;
@@ -86,6 +87,7 @@ static void
 exec_job_free(struct exec_job *j)
 {
 	json_decref(j->params);
+	free(j->account);
 	free(j->idem_key);
 	http_request_free(&j->req);
 	http_headers_free(&j->resp_headers);
@@ -130,7 +132,7 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 	json_t			*detail;
 
 	detail = json_pack("{s:s, s:s, s:I, s:s, s:i}", "action",
-	    action_name(j->action), "account", j->a->conf->name, "outbox",
+	    action_name(j->action), "account", j->account, "outbox",
 	    (json_int_t)j->row, "idempotency_key", j->idem_key, "attempt",
 	    j->attempts);
 	if (error != NULL)
@@ -170,7 +172,7 @@ exec_fail(struct daemon *d, struct exec_job *j, const char *error)
 	if (e.msg[0])
 		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
 	d->m.actions_failed[exec_bit_index(j->action)]++;
-	log_warnx("account %s: %s of %s failed for good: %s", j->a->conf->name,
+	log_warnx("account %s: %s of %s failed for good: %s", j->account,
 	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?", error);
 }
 
@@ -191,7 +193,7 @@ exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
 	d->m.actions_retried++;
 	if (store_outbox_retry(d->store, j->row, at, error, daemon_now(d), &e) == -1)
 		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
-	log_info("account %s: %s of %s retried in %llds: %s", j->a->conf->name,
+	log_info("account %s: %s of %s retried in %llds: %s", j->account,
 	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?",
 	    (long long)(at - daemon_now(d)), error);
 }
@@ -394,22 +396,16 @@ exec_prepare(struct daemon *d, const struct store_outbox_row *row)
 	struct account		*a = exec_account(d, row->account);
 	struct exec_job		*j;
 	struct conn_error	 ce;
-	struct store_err	 e = { { 0 } };
 	json_error_t		 jerr;
 	int			 c;
 	time_t			 now = daemon_now(d);
 
-	if (a == NULL) {
-		/* the account left the configuration: nobody can send this */
-		store_outbox_mark_failed(d->store, row->id, "account no longer "
-		    "configured", now, &e);
-		return NULL;
-	}
-	if (a->paused_until > now)
+	if (a != NULL && a->paused_until > now)
 		return NULL;
 	j = xcalloc(1, sizeof *j);
 	j->d = d;
 	j->a = a;
+	j->account = xstrdup(row->account);
 	j->row = row->id;
 	j->action = row->action;
 	j->attempts = row->attempts + 1;
@@ -431,6 +427,16 @@ exec_prepare(struct daemon *d, const struct store_outbox_row *row)
 	j->ca.forward = json_is_true(json_object_get(j->params, "forward"));
 	j->ca.idempotency_key = j->idem_key;
 
+	if (a == NULL) {
+		/*
+		 * Nobody can send it: failed for good, with its audit entry and
+		 * the item back in the editors' queue, like any other action
+		 * that cannot be done.
+		 */
+		exec_fail(d, j, "account no longer configured");
+		exec_job_free(j);
+		return NULL;
+	}
 	if (row->action == ACT_NOTIFY) {
 		if (exec_prepare_notify(d, j) == -1) {
 			exec_job_free(j);

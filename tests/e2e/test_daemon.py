@@ -452,6 +452,56 @@ def test_action_without_audit_entry_never_leaves():
         fake.stop()
 
 
+def test_action_of_a_departed_account_fails_with_its_entry():
+    """An outbox row whose account has left the configuration cannot be
+    sent by anyone: it fails for good with an "action.failed" entry that
+    names the account and why, its item goes back to the editors' queue,
+    nothing of it reaches the platform, and the chain verifies."""
+    fake = Fake()
+    # reports fail until the account is gone, so one is still waiting
+    fake.faults(fail_next=[{"path": "/api/v1/reports", "status": 503, "count": 1000000}])
+    fake.post("/_fake/seed", [{"author": "pöbler", "text": "Du bist ein Vollidiot und ein Arschloch"}])
+    d = Daemon(fake, mode="auto").start()
+    try:
+        wait_for("a report waiting for its next try", lambda: db_query(
+            d.state, "SELECT COUNT(*) FROM outbox WHERE account = 'bmi'"
+            " AND state IN ('pending', 'sent') AND attempts >= 1")[0][0] >= 1, 60)
+        check(d.stop() == 0, "clean stop")
+        waiting = db_query(d.state, "SELECT id, idem_key, item FROM outbox"
+                           " WHERE state IN ('pending', 'sent')")
+        check(waiting, "no outbox row left waiting")
+        with open(d.conf) as f:
+            conf = f.read()
+        check("[account bmi]" in conf, "test config has no account bmi")
+        with open(d.conf, "w") as f:
+            f.write(conf.replace("[account bmi]", "[account bmi-neu]"))
+        fake.clear_faults()
+        d.start()
+        ids = ",".join(str(r[0]) for r in waiting)
+        wait_for("the departed account's rows failed", lambda: db_query(
+            d.state, "SELECT COUNT(*) FROM outbox WHERE id IN (%s) AND state = 'failed'"
+            % ids)[0][0] == len(waiting), 30)
+        check(d.proc.poll() is None, "daemon died")
+        for row, key, item in waiting:
+            entries = [json.loads(t) for (t,) in db_query(
+                d.state, "SELECT detail FROM audit WHERE kind = 'action.failed'"
+                " AND item = %d" % item) if json.loads(t).get("outbox") == row]
+            check(len(entries) == 1, "outbox %d: %d action.failed entries, expected 1"
+                  % (row, len(entries)))
+            check(entries[0]["account"] == "bmi" and entries[0]["idempotency_key"] == key
+                  and "account no longer configured" in entries[0]["error"],
+                  "outbox %d: action.failed entry %r" % (row, entries[0]))
+            q = db_query(d.state, "SELECT state FROM queue WHERE item = %d" % item)
+            check(q and q[0][0] == "open", "item %d not back in the queue: %r" % (item, q))
+            sent = [a for a in fake.actions()["actions"]
+                    if a["idempotency_key"] == key and a["applied"]]
+            check(not sent, "outbox %d reached the platform: %r" % (row, sent))
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     tests = [test_demo_thread_exactly_once, test_restart_resumes_from_cursor,
@@ -460,5 +510,6 @@ if __name__ == "__main__":
              test_timeouts_keep_running_and_catch_up,
              test_kill9_loses_nothing_repeats_nothing,
              test_wrong_link_header_skips_nothing,
-             test_action_without_audit_entry_never_leaves]
+             test_action_without_audit_entry_never_leaves,
+             test_action_of_a_departed_account_fails_with_its_entry]
     run_tests([t for t in tests if not only or t.__name__ in only])
