@@ -170,8 +170,8 @@ static size_t
 httpc_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct httpc_xfer	*x = arg;
-	size_t			 n = size * nmemb, klen;
-	char			*colon, *name, *value, *end;
+	size_t			 n = size * nmemb;
+	char			*colon, *value, *end;
 
 	/* a new status line starts a new header block (redirects, 100) */
 	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
@@ -180,8 +180,6 @@ httpc_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	}
 	if ((colon = memchr(ptr, ':', n)) == NULL)
 		return n;
-	klen = colon - ptr;
-	name = xstrndup(ptr, klen);
 	value = colon + 1;
 	end = ptr + n;
 	while (value < end && (*value == ' ' || *value == '\t'))
@@ -189,13 +187,8 @@ httpc_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	while (end > value && (end[-1] == '\r' || end[-1] == '\n' ||
 	    end[-1] == ' '))
 		end--;
-	{
-		char *v = xstrndup(value, end - value);
-
-		http_headers_add(&x->resp_headers, name, v);
-		free(v);
-	}
-	free(name);
+	http_headers_addn(&x->resp_headers, ptr, colon - ptr, value,
+	    end - value);
 	return n;
 }
 

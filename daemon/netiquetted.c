@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -475,6 +476,14 @@ main(int argc, char **argv)
 	log_init(LOG_LVL_INFO, getenv("JOURNAL_STREAM") != NULL);
 	if (sodium_init() == -1)
 		fatalx("libsodium failed to initialize");
+	/*
+	 * SQLite's allocation statistics take a process-wide mutex around
+	 * every malloc and free of every connection (the loop's, the
+	 * parser's, the checkpointer's); nothing here reads them.  Before the
+	 * first connection, or SQLite refuses.
+	 */
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		log_warnx("SQLite's memory statistics stay on");
 
 	d->conf = xcalloc(1, sizeof *d->conf);
 	if (config_parse_file(d->conf_path, d->conf, &dg) == -1) {

@@ -37,15 +37,31 @@ conn_find(const char *platform)
 
 /* ---- HTTP values ---- */
 
-void
-http_headers_add(struct http_headers *h, const char *name, const char *value)
+static void
+http_headers_grow(struct http_headers *h)
 {
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 8;
 		h->v = xreallocarray(h->v, h->cap, sizeof *h->v);
 	}
+}
+
+void
+http_headers_add(struct http_headers *h, const char *name, const char *value)
+{
+	http_headers_grow(h);
 	h->v[h->n].name = xstrdup(name);
 	h->v[h->n].value = xstrdup(value);
+	h->n++;
+}
+
+void
+http_headers_addn(struct http_headers *h, const char *name, size_t namelen,
+    const char *value, size_t valuelen)
+{
+	http_headers_grow(h);
+	h->v[h->n].name = xstrndup(name, namelen);
+	h->v[h->n].value = xstrndup(value, valuelen);
 	h->n++;
 }
 

@@ -63,6 +63,9 @@ struct http_response {
 
 void		 http_headers_add(struct http_headers *, const char *name,
 		    const char *value);
+/* The same from counted bytes, as a response's header lines come. */
+void		 http_headers_addn(struct http_headers *, const char *name,
+		    size_t namelen, const char *value, size_t valuelen);
 /* Case-insensitive; the first header of that name, NULL when absent. */
 const char	*http_headers_get(const struct http_headers *, const char *name);
 void		 http_headers_free(struct http_headers *);
