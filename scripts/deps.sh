@@ -7,7 +7,7 @@ set -euo pipefail
 
 job=${1:-build}
 pkgs=(build-essential cmake pkg-config libpcre2-dev libutf8proc-dev libjansson-dev
-      libevent-dev libcurl4-openssl-dev libsqlite3-dev libsodium-dev libsystemd-dev
+      libevent-dev libcurl4-openssl-dev libsqlite3-dev libsodium-dev libssl-dev libsystemd-dev
       python3 sqlite3 curl)
 case "$job" in
 build) ;;

@@ -85,6 +85,35 @@ expect_broken(struct store *st, int64_t seq, const char *reason_part)
 }
 
 /*
+ * FIPS 180-2's vectors: every chain ever written must verify whichever
+ * library computes the digest (entries before OpenSSL were libsodium's).
+ */
+static void
+test_sha256_vectors(void)
+{
+	static const char	 two_blocks[] = "abcdbcdecdefdefgefghfghighijhijk"
+	    "ijkljklmklmnlmnomnopnopq";
+	char			 hex[65], *million;
+
+	audit_sha256_hex("", 0, hex);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4959"
+	    "91b7852b855");
+	audit_sha256_hex("abc", 3, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410f"
+	    "f61f20015ad");
+	audit_sha256_hex(two_blocks, strlen(two_blocks), hex);
+	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ece"
+	    "dd419db06c1");
+	million = malloc(1000000);
+	CHECK(million != NULL);
+	memset(million, 'a', 1000000);
+	audit_sha256_hex(million, 1000000, hex);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d3"
+	    "9ccc7112cd0");
+	free(million);
+}
+
+/*
  * Plain ASCII actors and kinds are hashed without jansson, the rest
  * through it; the verifier parses and dumps every entry, so both ways
  * must give its bytes.
@@ -719,6 +748,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	test_sha256_vectors();
 	test_chain_ok();
 	test_hash_paths();
 	test_tip_in_transaction();
