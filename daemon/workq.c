@@ -10,7 +10,6 @@
  * block every signal, which are the loop's business.
  */
 #include <sys/queue.h>
-#include <sys/resource.h>
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,7 +25,6 @@
 #include "xmalloc.h"
 
 #define WORKQ_MAX_THREADS	8
-#define WORKQ_NICE		5	/* workers' nice value, see workq_thread */
 
 TAILQ_HEAD(workq_jobs, workq_job);
 
@@ -51,13 +49,6 @@ workq_thread(void *arg)
 	struct workq		*q = arg;
 	struct workq_job	*j;
 
-	/*
-	 * The loop is the one thread whose delay every item and every editor
-	 * waits for; a worker's job is throughput.  On a machine with fewer
-	 * cores than runnable threads the loop should not queue behind one.
-	 * Raising one's own nice value needs no privilege; failing is harmless.
-	 */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKQ_NICE);
 	pthread_mutex_lock(&q->mtx);
 	for (;;) {
 		while (!q->stop && TAILQ_EMPTY(&q->todo))

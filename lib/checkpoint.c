@@ -15,14 +15,11 @@
  * the checkpointer's connection syncs the database file it writes.  If it
  * falls far behind, the loop checkpoints itself, as SQLite would.
  */
-#include <sys/resource.h>
-
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -31,8 +28,6 @@
 
 /* the loop checkpoints itself beyond this many thresholds of WAL */
 #define CKPT_BEHIND	8
-/* the thread's nice value: copying pages back waits for the loop */
-#define CKPT_NICE	5
 
 struct checkpointer {
 	struct store	*st;
@@ -52,8 +47,6 @@ ckpt_thread(void *arg)
 	struct checkpointer	*c = arg;
 	int			 nlog, nckpt;
 
-	/* own thread only (a TID); failing is harmless */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), CKPT_NICE);
 	pthread_mutex_lock(&c->mtx);
 	for (;;) {
 		while (!c->stop && !c->wanted)
