@@ -68,11 +68,11 @@ Prints "LISTENING <port>" on stdout when ready.
 
 import argparse
 import asyncio
+import bisect
 import email.utils
 import functools
 import gc
 import html
-import io
 import json
 import random
 import re
@@ -111,11 +111,42 @@ def iso_seconds(t):
 
 
 def iso_ms(t):
-    return iso_seconds(t) + "%03dZ" % int((t % 1) * 1000)
+    """iso_seconds(t) + "%03dZ" % int((t % 1) * 1000); in one call when
+    the second is formatted already (three a request: worth it)."""
+    sec = int(t)
+    s = _ISO_SECONDS.get(sec)
+    if s is None or t < 0 or t - sec >= 0.999999:
+        return iso_seconds(t) + "%03dZ" % int((t % 1) * 1000)
+    return "%s%03dZ" % (s, (t - sec) * 1000)     # t - sec == t % 1 here
 
 
 def iso_us(t):
     return iso_seconds(t) + "%06dZ" % int(round((t % 1) * 1e6) % 1000000)
+
+
+@functools.lru_cache(maxsize=64)
+def rate_reset(t):
+    """iso_us(t) of the end of a rate-limit window: one per window."""
+    return iso_us(t)
+
+
+# json.dumps(obj, ensure_ascii=False) builds a JSONEncoder and a C encoder
+# per call, a third of the cost of serializing a relationship: one C
+# encoder made once, as JSONEncoder(ensure_ascii=False).iterencode(obj,
+# _one_shot=True) makes it (but for check_circular: nothing the fake
+# answers has cycles).
+_DICT_ENCODER = (json.encoder.c_make_encoder(
+    None, json.JSONEncoder().default, json.encoder.encode_basestring, None,
+    ": ", ", ", False, False, True) if json.encoder.c_make_encoder else None)
+
+
+def to_json(obj):
+    """json.dumps(obj, ensure_ascii=False).  Only dicts take the short
+    way; the rest goes through json.dumps, which a benchmark may wrap
+    (tests/bench/bench_daemon.py's FAST_FAKE does, for its pages)."""
+    if type(obj) is dict and _DICT_ENCODER is not None:
+        return "".join(_DICT_ENCODER(obj, 0))
+    return json.dumps(obj, ensure_ascii=False)
 
 
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
@@ -177,6 +208,7 @@ class State:
         self.statuses = {}
         self.order = []             # status ids, oldest first
         self.notifications = []     # oldest first
+        self.notification_ids = []  # int(n["id"]) of each, ascending
         self.keys = {}              # seed key -> status id
         self.relationships = {}
         self.reports = []
@@ -199,6 +231,12 @@ class State:
         own = self.account("bmi", "Bundesministerium des Innern (Fake)",
                            account_id=OWN_ID)
         own["note"] = "<p>Offizieller Account (Testinstanz). Netiquette: https://%s/netiquette</p>" % DOMAIN
+        self.changed()
+
+    def changed(self):
+        """To be called whenever an account or status changes (or goes):
+        forgets the notifications' JSON texts, which embed both."""
+        self.notification_texts = {}
 
     def faults_reset(self):
         self.faults = {"status_5xx_rate": 0.0, "post_apply_5xx_rate": 0.0,
@@ -269,6 +307,7 @@ class State:
               "tags": [{"name": m.lower(), "url": "https://%s/tags/%s" % (DOMAIN, m.lower())}
                        for m in TAG_RE.findall(text)],
               "emojis": [], "card": None, "poll": None, "filtered": []}
+        self.changed()
         if parent:
             parent["replies_count"] += 1
         acc["statuses_count"] += 1
@@ -286,6 +325,7 @@ class State:
              "status_id": status["id"] if status else None,
              "filtered": filtered}
         self.notifications.append(n)
+        self.notification_ids.append(self.next_notif)
         return n
 
     def seed_one(self, rec):
@@ -327,6 +367,15 @@ class State:
         if self.comment_count % 11 == 0:
             self.add_notification("follow", acc)
         return {"status_id": st["id"], "notification_id": n["id"]}
+
+    def notification_text(self, n):
+        """json.dumps(notification_json(n)) in UTF-8, made once until
+        changed(): serializing a page was most of its CPU."""
+        text = self.notification_texts.get(n["id"])
+        if text is None:
+            text = self.notification_texts[n["id"]] = to_json(
+                self.notification_json(n)).encode("utf-8")
+        return text
 
     def notification_json(self, n):
         out = {"id": n["id"], "type": n["type"], "created_at": n["created_at"],
@@ -457,6 +506,24 @@ def query_params(qs):
     return out
 
 
+class JSONText:
+    """An answer serialized already (by the handler, from cached parts):
+    api() sends `raw`, its UTF-8 bytes, instead of json.dumps(answer)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw):
+        self.raw = raw
+
+
+@functools.lru_cache(maxsize=256)
+def link_query(keep):
+    """urlencode(keep) + "&" (or "" for no fields): what the URLs of a
+    notifications page's Link header repeat of the request's query (the
+    same for every page of a walk)."""
+    return urllib.parse.urlencode(keep) + "&" if keep else ""
+
+
 def truthy(v):
     return v is True or (isinstance(v, str) and v.lower() in ("true", "1", "on"))
 
@@ -477,15 +544,44 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n > 0 else b""
 
     def send_json(self, status, obj, headers=None, raw=None):
-        body = raw if raw is not None else json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
+        body = raw if raw is not None else to_json(obj).encode("utf-8")
+        self.send_json_head(status, len(body), headers)
         self.wfile.write(body)
         return status
+
+    # status -> b"HTTP/1.1 200 OK\r\nServer: ...\r\n", as send_response
+    # makes them (Handler's protocol_version and server_version are fixed)
+    _status_heads = {}
+    _date = (None, b"")
+
+    def send_json_head(self, status, length, headers, close=False):
+        """send_response(status); send_header() of Content-Type, of
+        Content-Length: length, of each of `headers` (a dict) and, if
+        `close`, of Connection: close; end_headers().  The same bytes in
+        one join: the stock methods' format, encode and append for each
+        header were a fifth of an action's CPU."""
+        if self.server.verbose:
+            self.log_request(status)
+        if self.request_version == "HTTP/0.9":
+            return      # the stock server's HTTP/0.9 answer: no head at all
+        head = self._status_heads.get(status)
+        if head is None:
+            message = self.responses[status][0] if status in self.responses else ""
+            head = Handler._status_heads[status] = (
+                "%s %d %s\r\nServer: %s\r\n" % (self.protocol_version, status, message,
+                                                self.version_string())).encode("latin-1", "strict")
+        now = int(time.time())
+        date = Handler._date
+        if date[0] != now:     # date_time_string(), formatted once a second
+            date = Handler._date = (now, b"Date: %s\r\n" % email.utils.formatdate(
+                now, usegmt=True).encode("latin-1"))
+        lines = [head, date[1], b"Content-Type: application/json; charset=utf-8\r\n"
+                 b"Content-Length: %d\r\n" % length]
+        if headers:
+            for k, v in headers.items():
+                lines.append(("%s: %s\r\n" % (k, v)).encode("latin-1", "strict"))
+        lines.append(b"Connection: close\r\n\r\n" if close else b"\r\n")
+        self.wfile.write(b"".join(lines))
 
     def later(self, seconds, answer):
         """Answers after `seconds`; this thread has nothing else to do."""
@@ -608,22 +704,23 @@ class Handler(BaseHTTPRequestHandler):
             window = max(1, int(f["rate_window"]))
             win = int(now // window)
             key = (token or self.client_address[0], win)
-            st.rate[key] = st.rate.get(key, 0) + 1
-            used = st.rate[key]
+            used = st.rate[key] = st.rate.get(key, 0) + 1
             rl = {"X-RateLimit-Limit": str(limit),
                   "X-RateLimit-Remaining": str(max(0, limit - used)),
-                  "X-RateLimit-Reset": iso_us((win + 1) * window)}
+                  "X-RateLimit-Reset": rate_reset((win + 1) * window)}
             fail = None
-            for fn in f["fail_next"]:
-                if path.startswith(fn.get("path", "/")) and fn.get("count", 1) > 0:
-                    fn["count"] = fn.get("count", 1) - 1
-                    fail = int(fn.get("status", 503))
-                    break
-            f["fail_next"] = [fn for fn in f["fail_next"] if fn.get("count", 1) > 0]
-            r5 = st.rng.random() < float(f["status_5xx_rate"])
-            rpost = st.rng.random() < float(f["post_apply_5xx_rate"])
-            rmal = st.rng.random() < float(f["malformed_rate"])
-            rtrunc = st.rng.random() < float(f["truncated_rate"])
+            if f["fail_next"] != []:    # the usual [] has nothing to count down
+                for fn in f["fail_next"]:
+                    if path.startswith(fn.get("path", "/")) and fn.get("count", 1) > 0:
+                        fn["count"] = fn.get("count", 1) - 1
+                        fail = int(fn.get("status", 503))
+                        break
+                f["fail_next"] = [fn for fn in f["fail_next"] if fn.get("count", 1) > 0]
+            rng = st.rng.random
+            r5 = rng() < float(f["status_5xx_rate"])
+            rpost = rng() < float(f["post_apply_5xx_rate"])
+            rmal = rng() < float(f["malformed_rate"])
+            rtrunc = rng() < float(f["truncated_rate"])
             slow = int(f["slow_ms"])
             invalid = bool(f["invalid_token"])
 
@@ -651,21 +748,17 @@ class Handler(BaseHTTPRequestHandler):
                 status, obj, extra = self.route(method, path, query, body, token)
             except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as e:
                 status, obj, extra = 422, {"error": "Validation failed: %s" % e}, {}
-            headers = dict(rl)
-            headers.update(extra or {})
+            headers = rl
+            if extra:
+                headers = dict(rl)
+                headers.update(extra)
             if method == "POST" and status < 300 and rpost:
                 return record(self.send_json(502, None, headers, raw=b"<html>502 Bad Gateway</html>"))
-            raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+            raw = obj.raw if type(obj) is JSONText else to_json(obj).encode("utf-8")
             if rmal and status < 300:
                 raw = raw[: max(1, len(raw) // 3)] + b"\x00<html>garbage"
             if rtrunc:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(raw)))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Connection", "close")
-                self.end_headers()
+                self.send_json_head(status, len(raw), headers, close=True)
                 self.wfile.write(raw[: len(raw) // 2])
                 self.wfile.flush()
                 self.close_connection = True
@@ -726,7 +819,7 @@ class Handler(BaseHTTPRequestHandler):
         if method != "POST":
             return 404, {"error": "Record not found"}, {}
         params = parse_form(body, self.headers.get("Content-Type"))
-        params.update(query_params(query))
+        params.update(q)
         if len(parts) == 5 and parts[2] == "accounts" and parts[4] in (
                 "block", "unblock", "mute", "unmute"):
             aid, verb = parts[3], parts[4]
@@ -770,33 +863,60 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("%s must be an id" % k)
             return int(v)
         max_id, since_id, min_id = num("max_id"), num("since_id"), num("min_id")
-        with st.lock:
-            cand = [n for n in st.notifications
-                    if (not types or n["type"] in types) and n["type"] not in excl
+        account_id = q.get("account_id")
+
+        def wanted(n):
+            return ((not types or n["type"] in types) and n["type"] not in excl
                     and (inc_filtered or not n["filtered"])
-                    and (not q.get("account_id") or n["account_id"] == q.get("account_id"))
-                    and (n["status_id"] is None or n["status_id"] in st.statuses)]
-            if max_id is not None:
-                cand = [n for n in cand if int(n["id"]) < max_id]
-            if since_id is not None:
-                cand = [n for n in cand if int(n["id"]) > since_id]
+                    and (not account_id or n["account_id"] == account_id)
+                    and (n["status_id"] is None or n["status_id"] in statuses))
+        with st.lock:
+            # Notifications are appended with ascending ids: the ones
+            # between the cursors are a slice, found by bisection instead
+            # of testing every notification (most of a page's CPU).
+            notes, ids = st.notifications, st.notification_ids
+            statuses = st.statuses
+            lo = 0 if since_id is None else bisect.bisect_right(ids, since_id)
+            if min_id is not None:
+                lo = max(lo, bisect.bisect_right(ids, min_id))
+            hi = len(ids) if max_id is None else bisect.bisect_left(ids, max_id)
+            page = []
             if min_id is not None:
                 # The page immediately after min_id, oldest first, reversed.
-                page = [n for n in cand if int(n["id"]) > min_id][:limit]
+                for i in range(lo, hi):
+                    if wanted(notes[i]):
+                        page.append(notes[i])
+                        if len(page) == limit:
+                            break
                 page.reverse()
             else:
-                page = list(reversed(cand))[:limit]
-            out = [st.notification_json(n) for n in page]
+                for i in range(hi - 1, lo - 1, -1):
+                    if wanted(notes[i]):
+                        page.append(notes[i])
+                        if len(page) == limit:
+                            break
+            try:
+                # json.dumps(out)'s bytes, as api() would make them, in
+                # one join (a page is some 200 KB: each copy costs)
+                texts = [st.notification_text(n) for n in page]
+                if texts:
+                    texts[0] = b"[" + texts[0]
+                    texts[-1] += b"]"
+                out = JSONText(b", ".join(texts) if texts else b"[]")
+            except UnicodeEncodeError:
+                # a lone surrogate (a JSON seed's "\ud800") has no UTF-8:
+                # api() fails on it, as it did before texts were cached
+                out = [st.notification_json(n) for n in page]
         headers = {}
         if page:
             host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_port
-            keep = [(k, v) for k, v in urllib.parse.parse_qsl(
-                urllib.parse.urlsplit(self.path).query, keep_blank_values=True)
-                if k not in ("max_id", "min_id", "since_id")]
-            base = "http://%s/api/v1/notifications?" % host
-            nxt = urllib.parse.urlencode(keep + [("max_id", page[-1]["id"])])
-            prv = urllib.parse.urlencode(keep + [(
-                "min_id", str(int(page[0]["id"]) + int(st.faults["link_skew"])))])
+            # urlencode(keep + [(cursor, id)]) is urlencode(keep), "&"
+            # and cursor=id (ids are digits and "-", never quoted)
+            keep = link_query(tuple((k, v) for k, v in form_pairs(split_target(self.path)[1])
+                                    if k not in ("max_id", "min_id", "since_id")))
+            base = "http://%s/api/v1/notifications?%s" % (host, keep)
+            nxt = "max_id=" + page[-1]["id"]
+            prv = "min_id=" + str(int(page[0]["id"]) + int(st.faults["link_skew"]))
             headers["Link"] = '<%s%s>; rel="next", <%s%s>; rel="prev"' % (base, nxt, base, prv)
         return 200, out, headers
 
@@ -886,11 +1006,13 @@ class Handler(BaseHTTPRequestHandler):
         if t not in ("none", "sensitive", "disable", "silence", "suspend"):
             return 422, {"error": "Validation failed: Type is not included in the list"}
         self.state.accounts[aid].setdefault("admin_actions", []).append(t)
+        self.state.changed()
         return 200, {}
 
     def delete_status(self, s):
         st = self.state
         del st.statuses[s["id"]]
+        st.changed()
         st.order.remove(s["id"])
         out = dict(s)
         out["text"] = re.sub(r"<[^>]+>", "", s["content"])
@@ -926,6 +1048,21 @@ class FastHeaders(dict):
         return dict.__contains__(self, name.lower())
 
 
+class Chunks(list):
+    """A FastRequest's wfile: what the handler writes, as it wrote it
+    (joined once with the rest of a batch of answers, not copied into a
+    BytesIO first)."""
+
+    __slots__ = ()
+    write = list.append
+
+    def flush(self):
+        pass
+
+    def getvalue(self):
+        return b"".join(self)
+
+
 class FastRequest:
     """Mixed in before Handler: one object per request, filled in by
     FastConnection instead of BaseHTTPRequestHandler's constructor (which
@@ -944,15 +1081,21 @@ class FastRequest:
         self.headers = headers
         self.close_connection = version != "HTTP/1.1" and tuple(
             map(int, version[5:].split("."))) < (1, 1)
-        conntype = headers.get("Connection", "").lower()
-        if conntype == "close":
-            self.close_connection = True
-        elif conntype == "keep-alive":
-            self.close_connection = False
-        self.rfile = io.BytesIO(body)
-        self.wfile = io.BytesIO()
+        conntype = dict.get(headers, "connection")
+        if conntype is not None:
+            conntype = conntype.lower()
+            if conntype == "close":
+                self.close_connection = True
+            elif conntype == "keep-alive":
+                self.close_connection = False
+        self.body = body
+        self.wfile = Chunks()
         self._headers_buffer = []
         self.deferred = None
+
+    def read_body(self):
+        """The body FastConnection read, Content-Length bytes of it."""
+        return self.body
 
     def date_time_string(self, timestamp=None):
         """The stock Date header, formatted once a second."""
@@ -987,11 +1130,17 @@ def request_line_error(words, requestline):
     return None
 
 
-class FastConnection(asyncio.Protocol):
+class FastConnection(asyncio.BufferedProtocol):
     """One client connection: requests in order, answers in one write per
-    batch of pipelined requests."""
+    batch of pipelined requests.  A BufferedProtocol: the transport reads
+    into the server's one buffer, not into a new 256 KiB bytes object per
+    read (which glibc maps and unmaps: three system calls a request)."""
 
     MAX_HEAD = 65536
+    # header line -> (lower-case name, value): most lines of a client's
+    # requests are the same every time, and splitting them was half the
+    # CPU of reading a request
+    HEADER_LINES = {}
 
     def __init__(self, server):
         self.server = server
@@ -1006,6 +1155,12 @@ class FastConnection(asyncio.Protocol):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.peer = transport.get_extra_info("peername")[:2]
 
+    def get_buffer(self, sizehint):
+        return self.server.read_buffer
+
+    def buffer_updated(self, nbytes):
+        self.data_received(self.server.read_buffer[:nbytes])
+
     def data_received(self, data):
         self.buf += data
         if not self.waiting:
@@ -1019,7 +1174,7 @@ class FastConnection(asyncio.Protocol):
 
     def serve(self):
         out = []
-        while not self.transport.is_closing():
+        while self.buf and not self.transport.is_closing():
             h = self.next_request(out)
             if h is None:
                 break
@@ -1028,7 +1183,7 @@ class FastConnection(asyncio.Protocol):
                 self.waiting = True
                 asyncio.get_running_loop().call_later(h.deferred[0], self.resume, h)
                 return
-            out.append(h.wfile.getvalue())
+            out += h.wfile
             if h.close_connection:
                 self.flush(out)
                 self.transport.close()
@@ -1054,7 +1209,11 @@ class FastConnection(asyncio.Protocol):
 
     def flush(self, out):
         if out and not self.transport.is_closing():
-            self.transport.write(b"".join(out))
+            if len(out[-1]) < 65536:
+                self.transport.write(b"".join(out))
+            else:   # a page of notifications: not copied once more
+                self.transport.write(b"".join(out[:-1]))
+                self.transport.write(out[-1])
         out.clear()
 
     def reject(self, out, code, message=None):
@@ -1086,7 +1245,9 @@ class FastConnection(asyncio.Protocol):
         if not words:               # as the stock server: close, no answer
             self.transport.close()
             return None
-        error = request_line_error(words, requestline)
+        # (the daemon's request lines pass request_line_error() anyway)
+        error = (request_line_error(words, requestline)
+                 if len(words) != 3 or words[2] != "HTTP/1.1" else None)
         if error:
             self.reject(out, *error)
             return None
@@ -1096,12 +1257,18 @@ class FastConnection(asyncio.Protocol):
         headers = FastHeaders()
         if lines:
             first = headers.setdefault      # dict's: the first one counts
+            known = self.HEADER_LINES
             for line in lines.split("\r\n"):
-                k, sep, v = line.partition(":")
-                if not sep:
-                    self.reject(out, 400, "Bad header line")
-                    return None
-                first(k.lower(), v.strip(" \t"))
+                kv = known.get(line)
+                if kv is None:
+                    k, sep, v = line.partition(":")
+                    if not sep:
+                        self.reject(out, 400, "Bad header line")
+                        return None
+                    if len(known) >= 4096:
+                        known.clear()
+                    kv = known[line] = (k.lower(), v.strip(" \t"))
+                first(*kv)
         if dict.__contains__(headers, "transfer-encoding"):
             self.reject(out, 411)
             return None
@@ -1153,6 +1320,8 @@ class FastServer:
         self.server_name = address[0]
         self.server_port = self.server_address[1]
         self.loop = asyncio.new_event_loop()
+        # every connection reads into it, and copies out at once
+        self.read_buffer = memoryview(bytearray(65536))
 
     def handle_error(self, client_address):
         sys.stderr.write("fake_mastodon: exception while serving %r\n" % (client_address,))
