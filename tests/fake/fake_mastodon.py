@@ -1024,13 +1024,16 @@ class Handler(BaseHTTPRequestHandler):
 # ThreadingHTTPServer costs ~350 us of CPU per action POST: a thread per
 # connection (GIL hand-offs between 32+ kept-alive connections), the email
 # parser for the headers, a socket file object.  With --fast-server, one
-# asyncio thread reads the requests, splits the headers itself and runs
-# the same Handler methods on an object that writes into a BytesIO; the
-# answer (status line and headers by BaseHTTPRequestHandler's own
-# send_response / send_header / end_headers) leaves in one send
-# (tests/bench/bench_fake.py measures both).  Same bytes either way
-# (test_fake_mastodon.py's TestSameAnswers); not served: chunked request
-# bodies (411), HTTP/0.9 (400), lines ending in a bare LF (never complete).
+# asyncio thread reads the requests (into one buffer), splits the headers
+# itself and runs the same Handler methods on an object whose wfile keeps
+# what they write (the head of a JSON answer by Handler.send_json_head,
+# of the rest by BaseHTTPRequestHandler's send_response / send_header /
+# end_headers); the answers to a batch of requests leave in one send, but
+# a big body (a page of notifications) in one of its own, not copied
+# again (tests/bench/bench_fake.py measures both front ends).  Same bytes
+# either way (test_fake_mastodon.py's TestSameAnswers); not served:
+# chunked request bodies (411), HTTP/0.9 (400), lines ending in a bare LF
+# (never complete).
 
 class FastHeaders(dict):
     """Request headers by lower-case name; get() as email.message's:
