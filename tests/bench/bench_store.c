@@ -19,6 +19,7 @@
  *      change (e.g. -s "DROP INDEX audit_ts") against the same workload.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,32 @@ raw_json(const char *id, const char *author, const char *text)
 struct pending_action {
 	int64_t	row, item;
 };
+
+/*
+ * What the executor writes for each action: staged (sent) before it
+ * leaves, settled (done) when the platform answered; each with its entry.
+ */
+static void
+actions_record(struct store *st, const struct pending_action *a, size_t n,
+    bool sent, int64_t now)
+{
+	struct store_err	e = { { 0 } };
+	char			detail[256];
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		if ((sent ? store_outbox_mark_sent(st, a[i].row, now, &e) :
+		    store_outbox_mark_done(st, a[i].row, now, &e)) == -1)
+			die(sent ? "sent" : "done", &e);
+		snprintf(detail, sizeof detail, "{\"account\":\"bmi\","
+		    "\"action\":\"report\",\"attempt\":1,"
+		    "\"idempotency_key\":\"bmi:%" PRId64 "\",\"outbox\":%"
+		    PRId64 "}", a[i].row, a[i].row);
+		if (audit_append_text(st, "daemon", sent ? "action.sent" :
+		    "action.confirmed", a[i].item, detail, NULL, &e) == -1)
+			die("audit", &e);
+	}
+}
 
 int
 main(int argc, char **argv)
@@ -276,32 +303,10 @@ main(int argc, char **argv)
 
 		/* the answers to the last page's actions, then this page's */
 		c0 = cpu_us();
-		for (i = 0; i < nsettle; i++) {
-			if (store_outbox_mark_done(st, settle[i].row, now,
-			    &e) == -1)
-				die("done", &e);
-			snprintf(detail, sizeof detail, "{\"account\":\"bmi\","
-			    "\"action\":\"report\",\"attempt\":1,"
-			    "\"idempotency_key\":\"bmi:%" PRId64 "\",\"outbox\":%"
-			    PRId64 "}", settle[i].row, settle[i].row);
-			if (audit_append_text(st, "daemon", "action.confirmed",
-			    settle[i].item, detail, NULL, &e) == -1)
-				die("audit", &e);
-		}
+		actions_record(st, settle, nsettle, false, now);
 		t[PH_SETTLE] += cpu_us() - c0;
 		c0 = cpu_us();
-		for (i = 0; i < nstaged; i++) {
-			if (store_outbox_mark_sent(st, staged[i].row, now,
-			    &e) == -1)
-				die("sent", &e);
-			snprintf(detail, sizeof detail, "{\"account\":\"bmi\","
-			    "\"action\":\"report\",\"attempt\":1,"
-			    "\"idempotency_key\":\"bmi:%" PRId64 "\",\"outbox\":%"
-			    PRId64 "}", staged[i].row, staged[i].row);
-			if (audit_append_text(st, "daemon", "action.sent",
-			    staged[i].item, detail, NULL, &e) == -1)
-				die("audit", &e);
-		}
+		actions_record(st, staged, nstaged, true, now);
 		t[PH_STAGE] += cpu_us() - c0;
 		memcpy(settle, staged, nstaged * sizeof *staged);
 		nsettle = nstaged;
