@@ -63,6 +63,7 @@ struct account {
 	bool				 polling;	/* request in flight */
 	int				 parsing;	/* pages in the parser */
 	char				*poll_cursor;	/* it asked from here */
+	char				*poll_hint;	/* next page, not yet asked */
 	int				 poll_failures;	/* consecutive */
 	time_t				 paused_until;	/* rate limit */
 	uint64_t			 pages;

@@ -610,6 +610,10 @@ def main():
         log("")
         log("== results (%d items, %d notification pages, %d actions) =="
             % (n, len(bulk_pages), len(acts["actions"])))
+        asked = [mi for _, mi in pages if cur0 <= mi < last_nid]
+        log("page requests: %d for %d pages (%d asked again: a page fetched "
+            "twice costs the fake, the parser and the loop)"
+            % (len(asked), len(bulk_pages), len(asked) - len(set(asked))))
         rate = None
         if t_first is not None and t_last is not None and t_last > t_first:
             t_end = max(t_last, m_last or 0)

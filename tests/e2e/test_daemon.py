@@ -369,6 +369,40 @@ def test_wrong_link_header_skips_nothing():
             fake.stop()
 
 
+def test_catch_up_asks_for_each_page_once():
+    """A catch-up asks for every page once.  The next page is asked for
+    from the Link header, or when a page leaves the parser; asking again
+    for one that was already on its way fetched and parsed about every
+    third page twice, and the duplicate held the parser's slot that the
+    page after it needed."""
+    fake = Fake(generate=1500)
+    fake.faults(rate_limit=10**7)
+    d = Daemon(fake, mode="auto").start()
+    try:
+        n = expected_mentions(fake)
+        wait_for("catch-up", lambda: caught_up(d, n), 120, 0.2)
+        last = db_query(d.state, "SELECT MAX(CAST(json_extract(raw_json, '$.id') "
+                        "AS INTEGER)) FROM items")[0][0]
+        asked = {}
+        for r in fake.get("/_fake/requests"):
+            q = urllib.parse.parse_qs(r["query"])
+            if (r["method"] == "GET" and r["path"] == "/api/v1/notifications"
+                    and "min_id" in q and r["status"] == 200):
+                mi = int(q["min_id"][0])
+                asked[mi] = asked.get(mi, 0) + 1
+        pages = [mi for mi in asked if mi < last]
+        # the last cursor is asked again at every poll: its page is empty
+        check(len(pages) >= 1500 // 80, "only %d pages before the last cursor" % len(pages))
+        again = sorted(mi for mi in pages if asked[mi] > 1)
+        check(not again, "%d of %d pages asked for more than once (min_id %s)"
+              % (len(again), len(pages), again[:5]))
+        exactly_once(d, fake)
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+
+
 def test_action_without_audit_entry_never_leaves():
     """An action whose "action.sent" entry cannot be written is not sent,
     and an answer whose "action.confirmed" entry cannot be written is not
@@ -510,6 +544,7 @@ if __name__ == "__main__":
              test_timeouts_keep_running_and_catch_up,
              test_kill9_loses_nothing_repeats_nothing,
              test_wrong_link_header_skips_nothing,
+             test_catch_up_asks_for_each_page_once,
              test_action_without_audit_entry_never_leaves,
              test_action_of_a_departed_account_fails_with_its_entry]
     run_tests([t for t in tests if not only or t.__name__ in only])
