@@ -10,6 +10,7 @@
  */
 #include <sys/queue.h>
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +24,23 @@
 
 struct httpc_xfer;
 TAILQ_HEAD(httpc_xfers, httpc_xfer);
+struct httpc_sock;
+TAILQ_HEAD(httpc_socks, httpc_sock);
+
+/* the sockets httpc_pump looks at; a client has one per connection */
+#define HTTPC_PUMP_MAX	16
 
 struct httpc {
 	struct event_base	*base;
 	struct httpc_xfers	 xfers;	/* in flight, so httpc_free can cancel */
+	struct httpc_socks	 socks;	/* what curl asked us to watch */
 	CURLM			*multi;
 	struct event		*timer;
 	size_t			 inflight;
 };
 
 struct httpc_sock {
+	TAILQ_ENTRY(httpc_sock)	 entry;
 	struct httpc	*h;
 	struct event	*ev;
 	curl_socket_t	 fd;
@@ -114,6 +122,7 @@ httpc_sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 
 	if (what == CURL_POLL_REMOVE) {
 		if (s != NULL) {
+			TAILQ_REMOVE(&h->socks, s, entry);
 			event_free(s->ev);
 			free(s);
 			curl_multi_assign(h->multi, fd, NULL);
@@ -140,6 +149,7 @@ httpc_sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 		}
 		curl_multi_assign(h->multi, fd, s);
 		event_add(s->ev, NULL);
+		TAILQ_INSERT_TAIL(&h->socks, s, entry);
 		return 0;
 	}
 	/* curl repeats itself; each change costs the kernel two calls */
@@ -247,6 +257,7 @@ httpc_new(struct event_base *base, long max_host_connections)
 
 	h->base = base;
 	TAILQ_INIT(&h->xfers);
+	TAILQ_INIT(&h->socks);
 	if ((h->multi = curl_multi_init()) == NULL)
 		fatalx("curl_multi_init failed");
 	h->timer = evtimer_new(base, httpc_timeout_cb, h);
@@ -268,7 +279,8 @@ httpc_new(struct event_base *base, long max_host_connections)
 void
 httpc_free(struct httpc *h)
 {
-	struct httpc_xfer *x;
+	struct httpc_xfer	*x;
+	struct httpc_sock	*s;
 
 	if (h == NULL)
 		return;
@@ -286,6 +298,12 @@ httpc_free(struct httpc *h)
 		httpc_xfer_free(x);
 	}
 	curl_multi_cleanup(h->multi);
+	/* whatever curl did not take back itself */
+	while ((s = TAILQ_FIRST(&h->socks)) != NULL) {
+		TAILQ_REMOVE(&h->socks, s, entry);
+		event_free(s->ev);
+		free(s);
+	}
 	event_free(h->timer);
 	free(h);
 }
@@ -432,4 +450,45 @@ httpc_kick(struct httpc *h)
 
 	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	event_active(h->timer, EV_TIMEOUT, 1);
+}
+
+/*
+ * For a caller that keeps the loop busy for a while (screening a page):
+ * reads what arrived on this client's sockets meanwhile and runs the
+ * callbacks of the transfers that it finished, without a loop turn.  The
+ * sockets stay with libevent, which finds nothing left to read; every
+ * other event waits for the loop.  Not from a completion callback.
+ */
+void
+httpc_pump(struct httpc *h)
+{
+	struct pollfd		 pfd[HTTPC_PUMP_MAX];
+	struct httpc_sock	*s;
+	nfds_t			 n = 0, i;
+	int			 action, running;
+
+	TAILQ_FOREACH(s, &h->socks, entry) {
+		if (n == HTTPC_PUMP_MAX)
+			break;
+		pfd[n].fd = s->fd;
+		pfd[n].events = ((s->kind & EV_READ) ? POLLIN : 0) |
+		    ((s->kind & EV_WRITE) ? POLLOUT : 0);
+		pfd[n].revents = 0;
+		n++;
+	}
+	if (n == 0 || poll(pfd, n, 0) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		action = 0;
+		if (pfd[i].revents & (POLLIN | POLLHUP))
+			action |= CURL_CSELECT_IN;
+		if (pfd[i].revents & POLLOUT)
+			action |= CURL_CSELECT_OUT;
+		if (pfd[i].revents & (POLLERR | POLLNVAL))
+			action |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(h->multi, pfd[i].fd, action, &running);
+	}
+	httpc_check_done(h);
 }

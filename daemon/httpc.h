@@ -45,5 +45,6 @@ int		 httpc_submit_mail(struct httpc *, const char *url,
 		    httpc_done_cb, void *arg);
 size_t		 httpc_inflight(const struct httpc *);
 void		 httpc_kick(struct httpc *);
+void		 httpc_pump(struct httpc *);
 
 #endif

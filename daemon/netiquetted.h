@@ -106,6 +106,8 @@ struct daemon {
 	struct event		*exec_soon;	/* coalesced round */
 	int64_t			 exec_soon_at;	/* its deadline, monotonic us */
 	struct workq		*parseq;	/* poller.c: page parser */
+	int64_t			 poll_pumped_at; /* monotonic us */
+	bool			 poll_pumping;	/* answers read mid-page */
 	size_t			 exec_inflight;
 	struct exec_jobs	 exec_answered;	/* answers not yet settled */
 	struct exec_jobs	 exec_settled;	/* settled, not yet committed */
@@ -131,6 +133,7 @@ time_t	daemon_now(struct daemon *);
 int	poller_start(struct daemon *);
 void	poller_stop(struct daemon *);
 void	poller_kick(struct account *);
+void	poller_pump(struct daemon *);
 
 /* screen.c */
 /*

@@ -400,6 +400,7 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 		if (screen_item(d, a, &page->items[i], prep != NULL ?
 		    &prep[i] : NULL, now, e) == -1)
 			goto fail;
+		poller_pump(d);
 	}
 	for (i = 0; i < page->nskipped; i++) {
 		json_t *detail = json_pack("{s:s, s:s}", "id",
