@@ -502,9 +502,16 @@ store_open_file(const char *path, struct store_err *e)
 	 * their item summaries touch far more than that of a store with many
 	 * items, and every miss is a read(2).  STORE_CACHE_KIB keeps the
 	 * daemon's memory moderate (its target is < 64 MB resident).
+	 *
+	 * temp_store: a statement or savepoint that changes more than 64 KiB
+	 * (the executor's savepoint in a page's transaction) spilled its
+	 * statement journal to a temporary file, opened, written and unlinked
+	 * once per page.  That journal only ever undoes a part of an open
+	 * transaction, so it need not survive anything.
 	 */
 	if (store_exec(st, "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA temp_store = MEMORY;"
 	    "PRAGMA cache_size = -" STORE_CACHE_KIB ";", e) == -1)
 		goto fail;
 	if (store_migrate(st, e) == -1)
