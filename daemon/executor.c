@@ -130,25 +130,45 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 {
 	struct store_err	 e = { { 0 } };
 	json_t			*detail;
+	const char		*action = action_name(j->action);
+	char			*text;
+	int			 rc;
 
-	detail = json_pack("{s:s, s:s, s:I, s:s, s:i}", "action",
-	    action_name(j->action), "account", j->account, "outbox",
-	    (json_int_t)j->row, "idempotency_key", j->idem_key, "attempt",
-	    j->attempts);
-	if (error != NULL)
-		json_object_set_new(detail, "error", json_string(error));
+	/*
+	 * About one entry per screened item: written the way json_dumps
+	 * (JSON_COMPACT | JSON_SORT_KEYS) would write it, keys in that order,
+	 * unless a string would need escaping.
+	 */
+	if (audit_plain(action) && audit_plain(j->account) &&
+	    audit_plain(j->idem_key) && (error == NULL || audit_plain(error))) {
+		xasprintf(&text, "{\"account\":\"%s\",\"action\":\"%s\","
+		    "\"attempt\":%d,%s%s%s\"idempotency_key\":\"%s\","
+		    "\"outbox\":%lld}", j->account, action, j->attempts,
+		    error != NULL ? "\"error\":\"" : "", error != NULL ? error : "",
+		    error != NULL ? "\"," : "", j->idem_key, (long long)j->row);
+		rc = audit_append_text(d->store, "daemon", kind, j->item, text,
+		    NULL, &e);
+		free(text);
+	} else {
+		detail = json_pack("{s:s, s:s, s:I, s:s, s:i}", "action", action,
+		    "account", j->account, "outbox", (json_int_t)j->row,
+		    "idempotency_key", j->idem_key, "attempt", j->attempts);
+		if (error != NULL)
+			json_object_set_new(detail, "error", json_string(error));
+		rc = audit_append(d->store, "daemon", kind, j->item, detail,
+		    NULL, &e);
+		json_decref(detail);
+	}
 	/*
 	 * No action leaves and no outcome is settled without its entry: a
 	 * failed append fails the round (exec_stage), whose writes are rolled
 	 * back and tried again.
 	 */
-	if (audit_append(d->store, "daemon", kind, j->item, detail, NULL,
-	    &e) == -1) {
+	if (rc == -1) {
 		log_warnx("audit %s for outbox %lld: %s", kind, (long long)j->row,
 		    e.msg);
 		d->exec_round_failed = true;
 	}
-	json_decref(detail);
 }
 
 /* A failed row needs a human: its item goes back to the editors' queue. */

@@ -148,6 +148,8 @@ struct screen_prep {
 	struct verdict		 v;
 	char			*item_json;
 	char			*verdict_json;
+	char			*cats_json;	/* store_verdict_texts */
+	char			*matches_json;
 };
 
 void	screen_prepare(const struct ruleset *, struct rs_scratch *,

@@ -209,6 +209,7 @@ screen_prepare(const struct ruleset *rs, struct rs_scratch *scratch,
 	json_decref(id);
 	p->verdict_json = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
+	store_verdict_texts(&p->v, &p->cats_json, &p->matches_json);
 	/* an id or text that is no UTF-8 cannot be dumped: the loop says so */
 	p->rs = p->item_json != NULL && p->verdict_json != NULL ? rs : NULL;
 }
@@ -219,6 +220,8 @@ screen_prep_free(struct screen_prep *p)
 	verdict_free(&p->v);
 	free(p->item_json);
 	free(p->verdict_json);
+	free(p->cats_json);
+	free(p->matches_json);
 	memset(p, 0, sizeof *p);
 }
 
@@ -319,7 +322,8 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 		return -1;
 	}
 
-	rc = store_verdict_put(d->store, it.id, vp, e) < 0 ? -1 : 0;
+	rc = store_verdict_put_texts(d->store, it.id, vp, prep->cats_json,
+	    prep->matches_json, e) < 0 ? -1 : 0;
 	if (rc == 0 && vp->flagged) {
 		size_t i;
 

@@ -145,8 +145,7 @@ audit_hash(int64_t seq, int64_t ts, const char *actor, const char *kind,
 	return 0;
 }
 
-/* A string that jansson dumps as it is: printable ASCII, no '"' or '\\'. */
-static bool
+bool
 audit_plain(const char *s)
 {
 	for (; *s != '\0'; s++)

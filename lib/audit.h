@@ -62,6 +62,11 @@ int	audit_append(struct store *, const char *actor, const char *kind,
  */
 int	audit_append_text(struct store *, const char *actor, const char *kind,
 	    int64_t item, const char *text, int64_t *seq, struct store_err *);
+/*
+ * Whether jansson dumps s as it is, between quotes (printable ASCII, no
+ * '"' or '\\'): such a string can go into a canonical text unescaped.
+ */
+bool	audit_plain(const char *s);
 
 /* The last entry's seq and hash (0 and AUDIT_GENESIS when empty). */
 int	audit_head(struct store *, int64_t *seq, char hash[65],

@@ -1060,8 +1060,8 @@ static const char sql_verdict_get[] =
     " ORDER BY created_at DESC, id DESC LIMIT 1";
 
 /* The verdict's categories and matches as canonical JSON text (owned). */
-static void
-store_verdict_json(const struct verdict *v, char **cats, char **matches)
+void
+store_verdict_texts(const struct verdict *v, char **cats, char **matches)
 {
 	json_t		*c, *m, *o;
 	const char	*name;
@@ -1103,13 +1103,25 @@ int
 store_verdict_put(struct store *st, int64_t item, const struct verdict *v,
     struct store_err *e)
 {
+	char	*cats, *matches;
+	int	 rc;
+
+	store_verdict_texts(v, &cats, &matches);
+	rc = store_verdict_put_texts(st, item, v, cats, matches, e);
+	free(cats);
+	free(matches);
+	return rc;
+}
+
+int
+store_verdict_put_texts(struct store *st, int64_t item,
+    const struct verdict *v, const char *cats, const char *matches,
+    struct store_err *e)
+{
 	sqlite3_stmt	*s;
-	char		*cats, *matches;
-	int		 rc;
 
 	if ((s = store_stmt(st, sql_verdict_put, e)) == NULL)
 		return -1;
-	store_verdict_json(v, &cats, &matches);
 	sqlite3_bind_int64(s, 1, item);
 	bind_text(s, 2, v->ruleset);
 	sqlite3_bind_int(s, 3, v->flagged);
@@ -1119,10 +1131,7 @@ store_verdict_put(struct store *st, int64_t item, const struct verdict *v,
 	sqlite3_bind_int(s, 7, v->review);
 	bind_text(s, 8, v->review_reason);
 	sqlite3_bind_int64(s, 9, store_now(st));
-	rc = store_step_done(st, s, e, "put verdict");
-	free(cats);
-	free(matches);
-	return rc;
+	return store_step_done(st, s, e, "put verdict");
 }
 
 int

@@ -169,6 +169,16 @@ int	store_cursor_set(struct store *, const char *account, const char *stream,
  */
 int	store_verdict_put(struct store *, int64_t item, const struct verdict *v,
 	    struct store_err *);
+/*
+ * The same with the two texts as store_verdict_texts made them, made
+ * beforehand (the daemon's parser thread does, off the event loop).
+ */
+int	store_verdict_put_texts(struct store *, int64_t item,
+	    const struct verdict *v, const char *cats, const char *matches,
+	    struct store_err *);
+/* v's categories and matches as store_verdict_put stores them (owned) */
+void	store_verdict_texts(const struct verdict *v, char **cats,
+	    char **matches);
 
 struct store_verdict_row {
 	char	 ruleset[65];
