@@ -603,6 +603,16 @@ exec_unstage(struct daemon *d, bool committed)
 	}
 	if (sent > 0)
 		httpc_kick(d->http);
+	/*
+	 * Everything answered is settled: a round set for answers that this
+	 * transaction has taken would only commit the answers that came in
+	 * since, with an fsync of its own, before the next page could (in a
+	 * catch-up: one such round for every other page).  The next answer
+	 * sets it again.
+	 */
+	if (committed && TAILQ_EMPTY(&d->exec_answered) && !d->exec_backlog &&
+	    d->exec_soon != NULL)
+		evtimer_del(d->exec_soon);
 	/* a round that keeps failing is tried less and less often, up to 1/s */
 	if (committed && (sent > 0 || settled > 0))
 		d->exec_retry_us = 0;
