@@ -107,7 +107,8 @@ struct daemon {
 	int64_t			 exec_soon_at;	/* its deadline, monotonic us */
 	struct workq		*parseq;	/* poller.c: page parser */
 	int64_t			 poll_pumped_at; /* monotonic us */
-	bool			 poll_pumping;	/* answers read mid-page */
+	bool			 poll_nested;	/* in httpc_pump or an inline
+						   parse: neither nests */
 	size_t			 exec_inflight;
 	struct exec_jobs	 exec_answered;	/* answers not yet settled */
 	struct exec_jobs	 exec_settled;	/* settled, not yet committed */

@@ -39,10 +39,11 @@
 #define POLL_PUMP_US		500
 /*
  * Pages of an account in the parser.  One keeps the loop fed: page n+1 is
- * asked for when page n leaves the parser, and it is fetched and parsed in
- * less time than the loop takes to record page n.  Each one more only adds
- * a page's wait to every item's fetch-to-action time: in alternating 40k
- * runs of bench_daemon.py, 1 gave 2,740-3,319 items/s with p99 47-63 ms, 2
+ * asked for when page n leaves the parser, its answer is read while page n
+ * is screened (poller_pump), and it is parsed in less time than the loop
+ * takes to record page n.  Each one more only adds a page's wait to every
+ * item's fetch-to-action time: in alternating 40k runs of bench_daemon.py
+ * (before poller_pump), 1 gave 2,740-3,319 items/s with p99 47-63 ms, 2
  * gave 2,964-3,250 with p99 66-87 ms.
  */
 #define POLL_AHEAD		1
@@ -405,7 +406,7 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 			a->poll_hint = hint;	/* asked when a page leaves */
 	}
 	if (d->parseq == NULL || workq_submit(d->parseq, &pp->wq) == -1) {
-		if (d->poll_pumping) {
+		if (d->poll_nested) {
 			/*
 			 * Read while a page is screened: parsed here, it
 			 * would be screened inside that page's transaction.
@@ -423,8 +424,11 @@ poller_done_cb(void *arg, const struct http_response *resp, const char *error)
 		if (pp->rules != NULL)
 			daemon_rules_release(d, pp->rules);
 		pp->rules = NULL;
+		/* a completion callback: the page's screening reads no answers */
+		d->poll_nested = true;
 		poller_parse_work(&pp->wq);
 		poller_parse_done(&pp->wq, false);
+		d->poll_nested = false;
 	}
 }
 
@@ -484,7 +488,7 @@ poller_pump(struct daemon *d)
 	struct timespec	ts;
 	int64_t		now;
 
-	if (d->parseq == NULL || d->http_poll == NULL ||
+	if (d->parseq == NULL || d->http_poll == NULL || d->poll_nested ||
 	    httpc_inflight(d->http_poll) == 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -492,9 +496,9 @@ poller_pump(struct daemon *d)
 	if (now - d->poll_pumped_at < POLL_PUMP_US)
 		return;
 	d->poll_pumped_at = now;
-	d->poll_pumping = true;
+	d->poll_nested = true;
 	httpc_pump(d->http_poll);
-	d->poll_pumping = false;
+	d->poll_nested = false;
 }
 
 int
