@@ -182,15 +182,20 @@ daemon_setup_accounts(struct daemon *d)
 		a->ca.admin = a->admin_token != NULL;
 		a->ca.report_forward = ca->report_forward;
 		/*
-		 * Between Mastodon's default of 40 and its maximum of 80: every
-		 * page costs a request, a parse and a commit with its fsync, but
-		 * it holds the loop while it is screened and its actions wait
-		 * for its commit.  In paired 40k runs of bench_daemon.py: 40
-		 * gave 4,200-4,600 items/s with p99 28-31 ms from fetch to
-		 * action sent, 60 gave 5,270-5,430 with p99 33-35 ms, 80 gave
-		 * 5,230-5,650 with p99 42-49 ms.
+		 * Mastodon's default of 40 (its maximum is 80): every page
+		 * costs a request, a parse and a commit with its fsync, but it
+		 * holds the loop while it is screened and its actions wait for
+		 * its commit, so an item's fetch-to-action time grows with the
+		 * page.  Since the next page is parsed while one is screened
+		 * (poller_pump), the size hardly changes items/s: in
+		 * alternating 40k runs of bench_daemon.py, 40 gave 3,234-4,019
+		 * items/s with p99 28-39 ms, 50 gave 2,827-3,917 with p99
+		 * 37-63 ms, 60 gave 3,334-3,844 with p99 48-58 ms; at 100k,
+		 * 3,409 (p99 40 ms), 3,306 (47 ms) and 3,619-3,666 (51-53 ms).
+		 * Before that, with the loop waiting for the parser, 60 was
+		 * about a fifth faster than 40.
 		 */
-		a->ca.page_limit = 60;
+		a->ca.page_limit = 40;
 		a->caps = a->conn->capabilities(&a->ca);
 	}
 	return rc;

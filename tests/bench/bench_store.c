@@ -3,7 +3,7 @@
  * item, phase by phase, without HTTP, parsing or other threads: the
  * daemon's page transaction replayed through the store API on a real
  * store in a temporary directory (WAL, synchronous=FULL, the same
- * migrations).  Per page of 60 items, in one transaction as screen_page
+ * migrations).  Per page of 40 items, in one transaction as screen_page
  * does: item and author, verdict, the audit entry; for a flagged item also
  * its strike count, decision, strike and two outbox rows; then the
  * previous page's actions settled (done + "action.confirmed") and this
@@ -14,7 +14,7 @@
  * Checkpoints run on the checkpointer's thread, as in the daemon.
  *
  * Usage: bench_store [-n items] [-f flagged-percent] [-p page] [-s "SQL"]...
- *   -p items per transaction (the daemon's page: 60)
+ *   -p items per transaction (the daemon's page: 40)
  *   -s runs SQL on the fresh store before the run, to try a schema
  *      change (e.g. -s "DROP INDEX audit_ts") against the same workload.
  */
@@ -145,14 +145,14 @@ main(int argc, char **argv)
 	size_t			 nsql = 0, nstaged = 0, nsettle = 0, i, k;
 	long			 items = 30000, flagged_pct = 27, nflagged = 0;
 	int64_t			 now = 1790000000, row, strikes;
-	int			 ch, p, page = 60;
+	int			 ch, p, page = 40;
 
 	while ((ch = getopt(argc, argv, "f:n:p:s:")) != -1) {
 		switch (ch) {
 		case 'p':
 			page = (int)strtol(optarg, NULL, 10);
 			if (page < 1 || page > MAX_PAGE)
-				page = 60;
+				page = 40;
 			break;
 		case 'f':
 			flagged_pct = strtol(optarg, NULL, 10);
