@@ -158,6 +158,13 @@ poller_parse_free(struct poller_parse *pp)
 	free(pp);
 }
 
+/* Whether two cursors are the same; NULL (the newest page) only equals NULL. */
+static bool
+poller_same_cursor(const char *x, const char *y)
+{
+	return x == NULL || y == NULL ? x == y : strcmp(x, y) == 0;
+}
+
 /* Forgets the hint kept for later: its page will be asked for again. */
 static void
 poller_forget_hint(struct account *a)
@@ -180,7 +187,6 @@ poller_ask_ahead(struct account *a, const struct poller_parse *pp)
 {
 	const struct conn_page	*page = &pp->page;
 	char			*hint;
-	bool			 last_asked;
 
 	if (a->polling || a->paused_until > daemon_now(a->d) ||
 	    evtimer_pending(a->poll_timer, NULL))
@@ -191,9 +197,8 @@ poller_ask_ahead(struct account *a, const struct poller_parse *pp)
 		free(hint);
 		return;
 	}
-	last_asked = a->poll_cursor == NULL ? pp->cursor == NULL :
-	    pp->cursor != NULL && strcmp(a->poll_cursor, pp->cursor) == 0;
-	if (last_asked && !page->done && page->next_cursor != NULL)
+	if (poller_same_cursor(a->poll_cursor, pp->cursor) && !page->done &&
+	    page->next_cursor != NULL)
 		(void)poller_fetch(a, page->next_cursor);
 }
 
@@ -245,16 +250,13 @@ poller_parsed(struct poller_parse *pp)
 	time_t			 now = daemon_now(d);
 	long			 wait;
 	char			*cursor = NULL;
-	bool			 same;
 
 	if (poller_cursor(a, &cursor) == -1) {
 		poller_forget_hint(a);
 		poller_idle(a, 5);
 		return;
 	}
-	same = cursor == NULL ? pp->cursor == NULL :
-	    pp->cursor != NULL && strcmp(cursor, pp->cursor) == 0;
-	if (!same) {
+	if (!poller_same_cursor(cursor, pp->cursor)) {
 		/*
 		 * Asked ahead of a page whose commit failed, or from a guess
 		 * of the headers that the page did not confirm: ask again
