@@ -176,6 +176,24 @@ class TestFakeMastodon(unittest.TestCase):
         st, _, page = self.fake.json(
             "GET", "/api/v1/notifications?limit=80&exclude_types%5B%5D=mention")
         self.assertNotIn("mention", {n["type"] for n in page})
+        # A plain types= then types[]= is Rack's ParameterTypeError: 400,
+        # and the connection still answers.
+        st, _, body = self.fake.json(
+            "GET", "/api/v1/notifications?types=mention&types%5B%5D=follow")
+        self.assertEqual(st, 400)
+        self.assertIn("expected Array (got String) for param `types'", body["error"])
+        # the other way round a plain types= replaces the list, as in Rack
+        st, _, page = self.fake.json(
+            "GET", "/api/v1/notifications?types%5B%5D=follow&types=mention&limit=80")
+        self.assertEqual(st, 200)
+        self.assertEqual({n["type"] for n in page}, {"mention"})
+        # the same for a form body, and nothing is reported
+        reports = len(self.fake.control("GET", "state")["reports"])
+        st, _, body = self.fake.json(
+            "POST", "/api/v1/reports", "account_id=1&status_ids=1&status_ids%5B%5D=2")
+        self.assertEqual(st, 400)
+        self.assertIn("param `status_ids'", body["error"])
+        self.assertEqual(len(self.fake.control("GET", "state")["reports"]), reports)
 
     def test_min_id_catch_up(self):
         everything = self.all_mentions("&include_filtered=true")

@@ -487,23 +487,32 @@ def parse_form(body, ctype):
         if not isinstance(v, dict):
             raise ValueError("JSON body must be an object")
         return v
+    return collect_params(form_pairs(body.decode("utf-8")))
+
+
+class BadParams(ValueError):
+    """Parameters Rack cannot make a hash of: Mastodon answers 400."""
+
+
+def collect_params(pairs):
+    """(name, value) pairs into a dict as Rack does: `key[]` collects a
+    list, a plain `key` replaces what was there, and `key[]` after a plain
+    `key` is Rack's ParameterTypeError (a 400 in Mastodon)."""
     out = {}
-    for k, v in form_pairs(body.decode("utf-8")):
+    for k, v in pairs:
         if k.endswith("[]"):
-            out.setdefault(k[:-2], []).append(v)
+            have = out.setdefault(k[:-2], [])
+            if not isinstance(have, list):
+                raise BadParams("expected Array (got String) for param `%s'"
+                                % k[:-2])
+            have.append(v)
         else:
             out[k] = v
     return out
 
 
 def query_params(qs):
-    out = {}
-    for k, v in form_pairs(qs):
-        if k.endswith("[]"):
-            out.setdefault(k[:-2], []).append(v)
-        else:
-            out[k] = v
-    return out
+    return collect_params(form_pairs(qs))
 
 
 class JSONText:
@@ -746,6 +755,8 @@ class Handler(BaseHTTPRequestHandler):
                     b"<html><body><h1>%d</h1>We're sorry, but something went wrong.</body></html>" % code)))
             try:
                 status, obj, extra = self.route(method, path, query, body, token)
+            except BadParams as e:
+                status, obj, extra = 400, {"error": "Invalid parameters: %s" % e}, {}
             except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as e:
                 status, obj, extra = 422, {"error": "Validation failed: %s" % e}, {}
             headers = rl
