@@ -639,7 +639,10 @@ ctl_eval(struct ctl_global *g, int argc, char **argv)
 		return ctl_usage_error(cmd, "expected one FILE");
 
 	if (kv_read_file(argv[0], CTL_EVAL_MAX_FILE, &buf, &len) == -1) {
-		ctl_warn("%s", argv[0]);
+		char why[64];
+
+		ctl_warnx("%s: %s", argv[0], kv_read_strerror(errno,
+		    CTL_EVAL_MAX_FILE, why, sizeof why));
 		return CTL_EXIT_NOINPUT;
 	}
 	/* A UTF-8 byte order mark is not part of the first record. */

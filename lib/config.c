@@ -1217,9 +1217,14 @@ config_parse_file(const char *path, struct config *c, struct diags *d)
 	int	 rv;
 
 	if (kv_read_file(path, KV_MAX_FILE, &buf, &len) == -1) {
+		/* before config_init and xstrdup, which may change errno */
+		char		 msg[64];
+		const char	*why = kv_read_strerror(errno, KV_MAX_FILE, msg,
+		    sizeof msg);
+
 		config_init(c);
 		c->path = xstrdup(path);
-		diags_add(d, path, 0, "cannot read: %s", strerror(errno));
+		diags_add(d, path, 0, "cannot read: %s", why);
 		return -1;
 	}
 	rv = config_parse_buffer(path, buf, len, c, d);
@@ -1256,7 +1261,7 @@ config_read_token(const struct config_account *a, bool admin, char **token,
 {
 	const char	*file = admin ? a->admin_token_file : a->token_file;
 	const char	*dir;
-	char		*path, *buf;
+	char		*path, *buf, why[64];
 	size_t		 len, i, s, e;
 
 	*token = NULL;
@@ -1275,7 +1280,7 @@ config_read_token(const struct config_account *a, bool admin, char **token,
 	}
 	if (kv_read_file(path, 65536, &buf, &len) == -1) {
 		diags_add(d, path, 0, "account '%s': cannot read token: %s",
-		    a->name, strerror(errno));
+		    a->name, kv_read_strerror(errno, 65536, why, sizeof why));
 		free(path);
 		return -1;
 	}

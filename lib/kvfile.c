@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -220,12 +221,21 @@ kv_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
 	ssize_t		 n;
 	int		 fd, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading would wait for a writer,
+	 * and a reload on the event loop with it; only regular files are
+	 * read (regular files ignore the flag).
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
 		goto fail;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = KV_ENOTREG;
 		goto fail;
 	}
 	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
@@ -272,19 +282,38 @@ fail:
 	return -1;
 }
 
+const char *
+kv_read_strerror(int err, size_t max, char *buf, size_t len)
+{
+	if (err == EFBIG) {
+		if (max % (1u << 20) == 0)
+			snprintf(buf, len, "file larger than %zu MiB", max >> 20);
+		else if (max % 1024 == 0)
+			snprintf(buf, len, "file larger than %zu KiB", max >> 10);
+		else
+			snprintf(buf, len, "file larger than %zu bytes", max);
+		return buf;
+	}
+	if (err == KV_ENOTREG)
+		return "not a regular file";
+	return strerror(err);
+}
+
 int
 kv_parse_file(const char *path, struct kv_file *out, struct diags *d)
 {
-	char	*buf;
+	char	*buf, why[64];
 	size_t	 len;
 	int	 rc;
 
 	if (kv_read_file(path, KV_MAX_FILE, &buf, &len) == -1) {
+		const char *err = kv_read_strerror(errno, KV_MAX_FILE, why,
+		    sizeof why);
+
 		memset(out, 0, sizeof *out);
 		out->path = xstrdup(path);
 		kv_add_section(out, "", 0, "", 0, 0);
-		diags_add(d, path, 0, "cannot read: %s", errno == EFBIG ?
-		    "file larger than 16 MiB" : strerror(errno));
+		diags_add(d, path, 0, "cannot read: %s", err);
 		return -1;
 	}
 	rc = kv_parse_buffer(path, buf, len, out, d);

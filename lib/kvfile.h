@@ -14,6 +14,7 @@
  */
 #ifndef NQ_KVFILE_H
 #define NQ_KVFILE_H
+#include <errno.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -55,11 +56,18 @@ void	 kv_file_free(struct kv_file *);
 /* Last value of key in a section, or NULL. */
 const struct kv_pair *kv_get(const struct kv_section *, const char *key);
 
+/* kv_read_file's errno for a path that is no regular file (a FIFO, a device) */
+#define KV_ENOTREG	ENODEV
+
 /*
- * Reads a whole file into a NUL-terminated buffer (at most max bytes).
- * Returns 0, or -1 with errno set (EFBIG when over max).
+ * Reads a whole regular file into a NUL-terminated buffer (at most max
+ * bytes).  Returns 0, or -1 with errno set: EFBIG when over max,
+ * KV_ENOTREG for a FIFO, socket or device, which is never waited on.
  */
 int	 kv_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* kv_read_file's errno as a message; buf holds one naming the limit max */
+const char *kv_read_strerror(int err, size_t max, char *buf, size_t len);
 
 /* Length of the longest valid UTF-8 prefix of s[0..len). */
 size_t	 kv_utf8_valid_prefix(const char *s, size_t len);

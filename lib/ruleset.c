@@ -693,8 +693,8 @@ rs_read_words(struct rs_build *b, const char *rulefile, int ruleline,
 
 	if (kv_read_file(path, KV_MAX_FILE, &buf, &len) == -1) {
 		rs_build_error(b, rulefile, ruleline, "cannot read word list "
-		    "%s: %s", path, errno == EFBIG ? "larger than 16 MiB" :
-		    strerror(errno));
+		    "%s: %s", path, kv_read_strerror(errno, KV_MAX_FILE, why,
+		    sizeof why));
 		return -1;
 	}
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {

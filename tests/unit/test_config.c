@@ -286,8 +286,10 @@ test_errors(void)
 	config_free(&c);
 	diags_clear(&d);
 
+	/* the reason, not the errno of what ran after the failed read */
 	CHECK_INT(config_parse_file("/nonexistent/nq.conf", &c, &d), -1);
-	CHECK(d.n == 1 && strstr(d.v[0].msg, "cannot read") != NULL);
+	CHECK(d.n == 1 && strstr(d.v[0].msg,
+	    "cannot read: No such file or directory") != NULL);
 	config_free(&c);
 	diags_free(&d);
 }

@@ -3,6 +3,13 @@
  * to the end of the line untouched (regexes need no escaping), keys repeat,
  * and every syntax error is reported with its line, not just the first.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "testutil.h"
 #include "kvfile.h"
 
@@ -112,10 +119,67 @@ test_utf8_prefix(void)
 	CHECK_INT(kv_utf8_valid_prefix("\xf0\x9d\x90\x80", 4), 4);
 }
 
+/*
+ * Only regular files are read, and a FIFO is refused at once: opening one
+ * for reading would wait for a writer, and with it a SIGHUP reload of the
+ * daemon (this test would hang on the old reader).
+ */
+static void
+test_read_file_kinds(void)
+{
+	char		 dir[] = "/tmp/nq-kvfile-XXXXXX", path[64], why[64];
+	char		*buf = NULL;
+	size_t		 len = 0;
+	struct kv_file	 f;
+	struct diags	 d = { 0 };
+	FILE		*fp;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/fifo.rules", dir);
+	CHECK_INT(mkfifo(path, 0600), 0);
+	errno = 0;
+	CHECK_INT(kv_read_file(path, 4096, &buf, &len), -1);
+	CHECK_INT(errno, KV_ENOTREG);
+	CHECK_STR(kv_read_strerror(errno, 4096, why, sizeof why),
+	    "not a regular file");
+	CHECK_INT(kv_parse_file(path, &f, &d), -1);
+	CHECK(d.n == 1 && strstr(d.v[0].msg, "cannot read: not a regular "
+	    "file") != NULL);
+	kv_file_free(&f);
+	diags_clear(&d);
+	unlink(path);
+
+	CHECK_INT(kv_read_file(dir, 4096, &buf, &len), -1);
+	CHECK_INT(errno, EISDIR);
+
+	snprintf(path, sizeof path, "%s/big", dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		for (int i = 0; i < 2048; i++)
+			fputc('x', fp);
+		fclose(fp);
+	}
+	CHECK_INT(kv_read_file(path, 1024, &buf, &len), -1);
+	CHECK_INT(errno, EFBIG);
+	CHECK_STR(kv_read_strerror(EFBIG, 1024, why, sizeof why),
+	    "file larger than 1 KiB");
+	CHECK_STR(kv_read_strerror(EFBIG, 16u << 20, why, sizeof why),
+	    "file larger than 16 MiB");
+	CHECK_INT(kv_read_file(path, 4096, &buf, &len), 0);
+	CHECK_INT(len, 2048);
+	free(buf);
+	unlink(path);
+	rmdir(dir);
+	diags_free(&d);
+}
+
 int
 main(void)
 {
 	test_basic();
+	test_read_file_kinds();
 	test_errors_all_reported();
 	test_long_line_and_missing_file();
 	test_utf8_prefix();
