@@ -211,7 +211,8 @@ exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
 		return;
 	}
 	d->m.actions_retried++;
-	if (store_outbox_retry(d->store, j->row, at, error, daemon_now(d), &e) == -1)
+	if (store_outbox_retry(d->store, j->row, at, error, counts,
+	    daemon_now(d), &e) == -1)
 		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
 	log_info("account %s: %s of %s retried in %llds: %s", j->account,
 	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?",
@@ -241,8 +242,16 @@ exec_settle(struct daemon *d, struct exec_job *j)
 		a->paused_until = rl.reset;
 
 	if (j->transport_error != NULL) {
-		exec_retry(d, j, now + exec_backoff(d, j->attempts),
-		    j->transport_error, true);
+		/*
+		 * Cancelled by our own stop: the request may have been applied
+		 * and is resent with its key at the next start; neither a
+		 * failed try nor, on the last one, a failure for good.
+		 */
+		bool cancelled = strcmp(j->transport_error,
+		    HTTPC_CANCELLED) == 0;
+
+		exec_retry(d, j, cancelled ? now : now + exec_backoff(d,
+		    j->attempts), j->transport_error, !cancelled);
 		return;
 	}
 	conn_error_clear(&ce);
@@ -777,7 +786,7 @@ executor_start(struct daemon *d)
 	}
 	for (i = 0; i < n; i++) {
 		if (store_outbox_retry(d->store, rows[i].id, daemon_now(d),
-		    "resumed after restart", daemon_now(d), &e) == -1)
+		    "resumed after restart", true, daemon_now(d), &e) == -1)
 			log_warnx("outbox %lld: %s", (long long)rows[i].id, e.msg);
 	}
 	if (n > 0)

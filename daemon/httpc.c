@@ -325,7 +325,7 @@ httpc_free(struct httpc *h)
 		/* the owner of arg must get it back to free it */
 		memset(&none, 0, sizeof none);
 		none.body = "";
-		x->cb(x->arg, &none, "cancelled: shutting down");
+		x->cb(x->arg, &none, HTTPC_CANCELLED);
 		httpc_xfer_free(x);
 	}
 	while (h->nkept > 0)

@@ -16,6 +16,8 @@ struct event_base;
 struct httpc;
 
 #define HTTPC_MAX_BODY	(16u << 20)
+/* the error of a transfer httpc_free cancelled (whether it was applied is unknown) */
+#define HTTPC_CANCELLED	"cancelled: shutting down"
 
 /*
  * Called once per submitted request.  resp->status is 0 when the transport

@@ -1372,7 +1372,7 @@ static const char sql_ob_done[] =
     " WHERE id = ?1 AND state IN ('sent', 'pending')";
 static const char sql_ob_retry[] =
     "UPDATE outbox SET state = 'pending', next_attempt_at = ?2,"
-    " last_error = ?3, updated_at = ?4"
+    " last_error = ?3, updated_at = ?4, attempts = max(attempts - ?5, 0)"
     " WHERE id = ?1 AND state IN ('sent', 'pending')";
 static const char sql_ob_failed[] =
     "UPDATE outbox SET state = 'failed', last_error = ?2, updated_at = ?3"
@@ -1578,7 +1578,7 @@ store_outbox_mark_done(struct store *st, int64_t id, int64_t now,
 
 int
 store_outbox_retry(struct store *st, int64_t id, int64_t next_at,
-    const char *error, int64_t now, struct store_err *e)
+    const char *error, bool counted, int64_t now, struct store_err *e)
 {
 	sqlite3_stmt *s;
 
@@ -1588,6 +1588,7 @@ store_outbox_retry(struct store *st, int64_t id, int64_t next_at,
 	sqlite3_bind_int64(s, 2, next_at);
 	bind_text(s, 3, error);
 	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int(s, 5, counted ? 0 : 1);
 	if (store_step_done(st, s, e, "outbox retry") == -1)
 		return -1;
 	return store_outbox_moved(st, id, "pending", e);

@@ -313,7 +313,9 @@ int	store_outbox_get(struct store *, int64_t id, struct store_outbox_row *,
  * in a state the transition starts from:
  *   mark_sent   pending -> sent, attempts + 1
  *   mark_done   sent|pending -> done
- *   retry       sent|pending -> pending at next_at, error recorded
+ *   retry       sent|pending -> pending at next_at, error recorded; a try
+ *               that does not count (rate limit, cancelled at shutdown)
+ *               gives back the attempt mark_sent counted
  *   mark_failed pending|sent -> failed, error recorded
  *   abandon     pending|sent|failed -> abandoned, reason recorded
  */
@@ -322,7 +324,7 @@ int	store_outbox_mark_sent(struct store *, int64_t id, int64_t now,
 int	store_outbox_mark_done(struct store *, int64_t id, int64_t now,
 	    struct store_err *);
 int	store_outbox_retry(struct store *, int64_t id, int64_t next_at,
-	    const char *error, int64_t now, struct store_err *);
+	    const char *error, bool counted, int64_t now, struct store_err *);
 int	store_outbox_mark_failed(struct store *, int64_t id, const char *error,
 	    int64_t now, struct store_err *);
 int	store_outbox_abandon(struct store *, int64_t id, const char *reason,

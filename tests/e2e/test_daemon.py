@@ -536,6 +536,77 @@ def test_action_of_a_departed_account_fails_with_its_entry():
         fake.stop()
 
 
+def set_max_tries(d, n):
+    with open(d.conf) as f:
+        conf = f.read()
+    check("max-tries = 30" in conf, "test config has no max-tries = 30")
+    with open(d.conf, "w") as f:
+        f.write(conf.replace("max-tries = 30", "max-tries = %d" % n))
+
+
+def test_rate_limits_use_no_tries():
+    """A 429 waits for the reset and does not count as a try: with
+    max-tries = 3, two 429s and a 503 still end in a confirmed report
+    (before, the 429s used up the tries and the 503 failed it for good)."""
+    fake = Fake()
+    fake.faults(rate_window=2, fail_next=[
+        {"path": "/api/v1/reports", "status": 429, "count": 2},
+        {"path": "/api/v1/reports", "status": 503, "count": 1}])
+    fake.post("/_fake/seed", [{"author": "pöbler", "text": "Du bist ein Vollidiot und ein Arschloch"}])
+    d = Daemon(fake, mode="auto")
+    set_max_tries(d, 3)
+    d.start()
+    try:
+        def settled():
+            rows = db_query(d.state, "SELECT action, state, attempts, last_error"
+                            " FROM outbox WHERE action = 'report'")
+            return rows if rows and all(r[1] in ("done", "failed") for r in rows) else None
+        rows = wait_for("the report settled", settled, 60)
+        check(len(rows) == 1, "reports: %r" % rows)
+        _, state, attempts, err = rows[0]
+        check(state == "done" and attempts == 2,
+              "report %s after %d tries (%s); expected done after 2: the 503"
+              " and the confirmed one" % (state, attempts, err))
+        got = [q["status"] for q in fake.get("/_fake/requests")
+               if q["path"] == "/api/v1/reports"]
+        check(got == [429, 429, 503, 200], "report answers %r" % got)
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+
+
+def test_stop_cancels_without_failing():
+    """A request still waiting for its answer at a stop is cancelled; that
+    is no failed try, so even on its last try the row stays to be resent
+    with its key at the next start, and is confirmed then, once."""
+    fake = Fake()
+    fake.post("/_fake/seed", [{"author": "pöbler", "text": "Du bist ein Vollidiot und ein Arschloch"}])
+    d = Daemon(fake, mode="auto")
+    set_max_tries(d, 1)
+    fake.faults(slow_ms=8000)
+    d.start()
+    try:
+        wait_for("a request on the wire", lambda: db_query(
+            d.state, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'")[0][0] >= 1, 60)
+        check(d.stop(timeout=30) == 0, "clean stop")
+        rows = db_query(d.state, "SELECT id, state, attempts FROM outbox")
+        check(rows and all(r[1] != "failed" for r in rows),
+              "a cancelled request failed its row: %r" % rows)
+        fake.clear_faults()
+        d.start()
+        wait_for("every row confirmed", lambda: db_query(
+            d.state, "SELECT COUNT(*) FROM outbox WHERE state != 'done'")[0][0] == 0, 60)
+        keys = [k for (k,) in db_query(d.state, "SELECT idem_key FROM outbox")]
+        applied = [a["idempotency_key"] for a in fake.actions()["actions"] if a["applied"]]
+        for k in keys:
+            check(applied.count(k) == 1, "%s applied %d times" % (k, applied.count(k)))
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     tests = [test_demo_thread_exactly_once, test_restart_resumes_from_cursor,
@@ -546,5 +617,6 @@ if __name__ == "__main__":
              test_wrong_link_header_skips_nothing,
              test_catch_up_asks_for_each_page_once,
              test_action_without_audit_entry_never_leaves,
-             test_action_of_a_departed_account_fails_with_its_entry]
+             test_action_of_a_departed_account_fails_with_its_entry,
+             test_rate_limits_use_no_tries, test_stop_cancels_without_failing]
     run_tests([t for t in tests if not only or t.__name__ in only])

@@ -372,18 +372,26 @@ test_outbox(struct store *st)
 	CHECK_INT(store_outbox_inflight(st, &rows, &n, &e), 0);
 	CHECK_INT(n, 1);
 	store_outbox_rows_free(rows, n);
-	CHECK_INT(store_outbox_retry(st, id1, 1600, "HTTP 503", 1501, &e), 0);
+	CHECK_INT(store_outbox_retry(st, id1, 1600, "HTTP 503", true, 1501, &e), 0);
 	CHECK_INT(store_outbox_due(st, 1599, 0, &rows, &n, &e), 0);
 	CHECK_INT(n, 1 + base);		/* only id2 and the crash row */
 	store_outbox_rows_free(rows, n);
+	/* a try that does not count (429) gives its attempt back */
+	CHECK_INT(store_outbox_mark_sent(st, id1, 1600, &e), 0);
+	CHECK_INT(store_outbox_retry(st, id1, 1600, "HTTP 429", false, 1600,
+	    &e), 0);
+	CHECK_INT(store_outbox_get(st, id1, &r, &e), 1);
+	CHECK_INT(r.attempts, 1);
+	CHECK_INT(r.state, STORE_OB_PENDING);
+	store_outbox_row_free(&r);
 	CHECK_INT(store_outbox_mark_sent(st, id1, 1600, &e), 0);
 	CHECK_INT(store_outbox_mark_done(st, id1, 1601, &e), 0);
 	CHECK_INT(store_outbox_get(st, id1, &r, &e), 1);
 	CHECK_INT(r.state, STORE_OB_DONE);
 	CHECK_INT(r.attempts, 2);
-	CHECK_STR(r.last_error, "HTTP 503");
+	CHECK_STR(r.last_error, "HTTP 429");
 	store_outbox_row_free(&r);
-	CHECK_INT(store_outbox_retry(st, id1, 1, "x", 1, &e), -1);
+	CHECK_INT(store_outbox_retry(st, id1, 1, "x", true, 1, &e), -1);
 	CHECK(strstr(e.msg, "from done") != NULL);
 	store_err_clear(&e);
 	CHECK_INT(store_outbox_abandon(st, id1, "x", 1, &e), -1);
