@@ -27,6 +27,16 @@
 #include "xmalloc.h"
 
 #define SCREEN_MUTE_SECONDS	(7 * 24 * 3600)
+/*
+ * An author's mute or block is keyed by a period of the item's time, not
+ * for ever: a mute runs out, and an editor may lift a block, after which
+ * the same key would drop every later mute or block of that author.  Half
+ * the mute's length: an offence finds the author muted for at least that
+ * long still, or mutes again.  A repeated block costs nothing on the
+ * platform, so once a day.
+ */
+#define SCREEN_MUTE_PERIOD	(SCREEN_MUTE_SECONDS / 2)
+#define SCREEN_BLOCK_PERIOD	(24 * 3600)
 
 static double
 screen_clock_us(void)
@@ -97,11 +107,16 @@ screen_queue_actions(struct daemon *d, struct account *a,
 			continue;
 		/*
 		 * Blocking or muting an author is one effect however many of
-		 * their items asked for it: key it by author, not by item.
+		 * their items asked for it in a period: key it by author and
+		 * the period of the item's time (the same key when the item
+		 * is screened again), not by item.
 		 */
 		if ((bit == ACT_BLOCK || bit == ACT_MUTE) && ci->author_id != NULL)
-			snprintf(key, sizeof key, "%s/author/%s/%s", a->conf->name,
-			    ci->author_id, action_name(bit));
+			snprintf(key, sizeof key, "%s/author/%s/%s/%lld",
+			    a->conf->name, ci->author_id, action_name(bit),
+			    (long long)((ci->created_at > 0 ? ci->created_at :
+			    now) / (bit == ACT_MUTE ? SCREEN_MUTE_PERIOD :
+			    SCREEN_BLOCK_PERIOD)));
 		else
 			snprintf(key, sizeof key, "%s/%s/%s", a->conf->name, ci->id,
 			    action_name(bit));

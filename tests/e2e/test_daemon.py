@@ -607,6 +607,32 @@ def test_stop_cancels_without_failing():
         fake.stop()
 
 
+def test_author_muted_again_after_the_mute_period():
+    """An author's mute is one effect per period of the items' time, not
+    for ever: offences an hour apart share one mute, an offence four days
+    later (the mute runs seven) mutes again (before, the first mute's key
+    dropped every later one)."""
+    fake = Fake()
+    text = "Du bist ein Vollidiot und ein Arschloch"
+    fake.post("/_fake/seed", [
+        {"author": "pöbler", "text": text, "created_at": "2026-11-02T10:00:00.000Z"},
+        {"author": "pöbler", "text": text, "created_at": "2026-11-02T11:00:00.000Z"},
+        {"author": "pöbler", "text": text, "created_at": "2026-11-06T10:00:00.000Z"}])
+    d = Daemon(fake, mode="auto").start()
+    try:
+        wait_for("three items screened", lambda: d.items_new() >= 3, 60)
+        wait_for("every action confirmed", lambda: db_query(
+            d.state, "SELECT COUNT(*) FROM outbox WHERE state != 'done'")[0][0] == 0, 60)
+        mutes = db_query(d.state, "SELECT idem_key FROM outbox WHERE action = 'mute'")
+        check(len(mutes) == 2, "mutes %r, expected 2" % mutes)
+        sent = [a for a in fake.actions()["actions"] if a["kind"] == "mute" and a["applied"]]
+        check(len(sent) == 2, "mutes applied on the platform: %d, expected 2" % len(sent))
+        audit_ok(d)
+    finally:
+        d.stop()
+        fake.stop()
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     tests = [test_demo_thread_exactly_once, test_restart_resumes_from_cursor,
@@ -618,5 +644,6 @@ if __name__ == "__main__":
              test_catch_up_asks_for_each_page_once,
              test_action_without_audit_entry_never_leaves,
              test_action_of_a_departed_account_fails_with_its_entry,
-             test_rate_limits_use_no_tries, test_stop_cancels_without_failing]
+             test_rate_limits_use_no_tries, test_stop_cancels_without_failing,
+             test_author_muted_again_after_the_mute_period]
     run_tests([t for t in tests if not only or t.__name__ in only])
