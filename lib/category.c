@@ -3,6 +3,7 @@
  * actions) and the action names.  Keep it in the order of enum category.
  */
 #include <string.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <ctype.h>
 
@@ -129,26 +130,41 @@ action_parse(const char *s, unsigned *out)
 	char		 word[32];
 	size_t		 n;
 	unsigned	 bit, acc = 0;
+	bool		 none = false, words = false;
 
-	while (*s != '\0') {
-		while (*s == ' ' || *s == '\t' || *s == '+' || *s == ',')
+	/* word (sep word)*, blanks around each: no empty word anywhere */
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
 			s++;
-		if (*s == '\0')
-			break;
 		for (n = 0; s[n] != '\0' && s[n] != '+' && s[n] != ',' &&
 		    s[n] != ' ' && s[n] != '\t'; n++)
 			;
+		if (n == 0)
+			return ACTION_PARSE_EMPTY;
 		if (n >= sizeof word)
-			return -1;
+			return ACTION_PARSE_UNKNOWN;
 		memcpy(word, s, n);
 		word[n] = '\0';
-		if (strcmp(word, "none") != 0) {
-			if ((bit = action_from_name(word)) == 0)
-				return -1;
+		if (strcmp(word, "none") == 0)
+			none = true;
+		else if ((bit = action_from_name(word)) != 0)
 			acc |= bit;
-		}
+		else
+			return ACTION_PARSE_UNKNOWN;
+		if (none && words)
+			return ACTION_PARSE_NONE;
+		words = true;
 		s += n;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			break;
+		if (*s != '+' && *s != ',')
+			return ACTION_PARSE_EMPTY;	/* "hide review" */
+		s++;
 	}
+	if (none && acc != 0)
+		return ACTION_PARSE_NONE;
 	*out = acc;
 	return 0;
 }

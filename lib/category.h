@@ -62,7 +62,15 @@ unsigned	 action_from_name(const char *name);
  * Returns buf.
  */
 char		*action_format(unsigned actions, char *buf, size_t len);
-/* Parses "hide+review" or "hide, review"; returns -1 on an unknown word. */
+/*
+ * Parses "hide+review" (or "hide, review"), or "none" alone.  Returns 0,
+ * or ACTION_PARSE_UNKNOWN for a word that is no action, ACTION_PARSE_EMPTY
+ * for an empty value or a missing word ("hide++review", "+"),
+ * ACTION_PARSE_NONE for "none" beside an action.
+ */
+#define ACTION_PARSE_UNKNOWN	(-1)
+#define ACTION_PARSE_EMPTY	(-2)
+#define ACTION_PARSE_NONE	(-3)
 int		 action_parse(const char *s, unsigned *out);
 
 #endif

@@ -448,44 +448,94 @@ config_format_duration(long secs, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A host of n bytes: a name, an IPv4 address (a name of digits and dots
+ * must be one: 999.1.1.1 is none), or an IPv6 address in brackets.
+ */
+static bool
+cfg_host_ok(const char *h, size_t n)
+{
+	unsigned char	addr[16];
+	char		buf[64];
+	size_t		i;
+	bool		numeric = true;
+
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	if (h[0] == '[') {
+		if (n < 3 || h[n - 1] != ']')
+			return false;
+		snprintf(buf, sizeof buf, "%.*s", (int)(n - 2), h + 1);
+		return inet_pton(AF_INET6, buf, addr) == 1;
+	}
+	for (i = 0; i < n; i++) {
+		/* bytes of UTF-8 too: curl converts an IDN host itself */
+		if (!isalnum((unsigned char)h[i]) && h[i] != '.' &&
+		    h[i] != '-' && h[i] != '_' && (unsigned char)h[i] < 0x80)
+			return false;
+		if (!isdigit((unsigned char)h[i]) && h[i] != '.')
+			numeric = false;
+	}
+	snprintf(buf, sizeof buf, "%.*s", (int)n, h);
+	return !numeric || inet_pton(AF_INET, buf, addr) == 1;
+}
+
+/* A port of n bytes, 1..65535 */
+static bool
+cfg_port_ok(const char *p, size_t n)
+{
+	long	port = 0;
+	size_t	i;
+
+	if (n == 0 || n > 5)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return false;
+		port = port * 10 + (p[i] - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
+/* Where the port's colon is in host[:port] of n bytes, or NULL. */
+static const char *
+cfg_port_colon(const char *h, size_t n)
+{
+	const char *colon;
+
+	if (h[0] == '[') {
+		colon = memchr(h, ']', n);
+		return colon != NULL && colon + 1 < h + n && colon[1] == ':' ?
+		    colon + 1 : NULL;
+	}
+	return memchr(h, ':', n);
+}
+
 /* host:port or [v6]:port; the port 1..65535. */
 static int
 cfg_check_addr(const char *v, char *err, size_t errlen)
 {
-	const char	*colon, *h;
-	char		*end;
-	long		 port;
+	size_t		 n = strlen(v);
+	const char	*colon = cfg_port_colon(v, n);
 
-	if (v[0] == '[') {
-		if ((h = strchr(v, ']')) == NULL || h[1] != ':' || h == v + 1)
-			goto bad;
-		colon = h + 1;
-	} else {
-		if ((colon = strrchr(v, ':')) == NULL || colon == v)
-			goto bad;
-		for (h = v; h < colon; h++)
-			if (!isalnum((unsigned char)*h) && *h != '.' &&
-			    *h != '-' && *h != '_')
-				goto bad;
+	if (colon == NULL || !cfg_host_ok(v, colon - v)) {
+		snprintf(err, errlen, "expected host:port or [address]:port "
+		    "(a valid IPv4 or IPv6 address or a host name)");
+		return -1;
 	}
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
-	    port > 65535) {
+	if (!cfg_port_ok(colon + 1, v + n - colon - 1)) {
 		snprintf(err, errlen, "port must be 1..65535");
 		return -1;
 	}
 	return 0;
-bad:
-	snprintf(err, errlen, "expected host:port or [address]:port");
-	return -1;
 }
 
 static int
 cfg_check_url(const char *v, const char *schemes, char *err, size_t errlen)
 {
-	const char	*sep, *p;
+	const char	*sep, *p, *auth, *colon;
 	char		 scheme[16];
+	size_t		 alen;
 
 	if ((sep = strstr(v, "://")) == NULL || sep == v ||
 	    (size_t)(sep - v) >= sizeof scheme) {
@@ -508,6 +558,30 @@ cfg_check_url(const char *v, const char *schemes, char *err, size_t errlen)
 			    "control characters");
 			return -1;
 		}
+	/* the authority: [userinfo@]host[:port], up to the path */
+	auth = sep + 3;
+	alen = strcspn(auth, "/?#");
+	for (p = auth + alen; p > auth; p--)
+		if (p[-1] == '@') {
+			alen -= p - auth;
+			auth = p;
+			break;
+		}
+	if (alen == 0) {
+		snprintf(err, errlen, "URL has no host");
+		return -1;
+	}
+	colon = cfg_port_colon(auth, alen);
+	if (!cfg_host_ok(auth, colon != NULL ? (size_t)(colon - auth) : alen)) {
+		snprintf(err, errlen, "URL host '%.*s' is not a host name or "
+		    "an IPv4 or [IPv6] address", (int)(colon != NULL ?
+		    (size_t)(colon - auth) : alen), auth);
+		return -1;
+	}
+	if (colon != NULL && !cfg_port_ok(colon + 1, auth + alen - colon - 1)) {
+		snprintf(err, errlen, "URL port must be 1..65535");
+		return -1;
+	}
 	return 0;
 }
 
@@ -806,7 +880,17 @@ cfg_set(const struct cfg_key *k, void *base, int cat, const char *v,
 			*(int *)slot = i;
 		return 0;
 	case CT_ACTIONS:
-		if (action_parse(v, &acts) == -1) {
+		switch (action_parse(v, &acts)) {
+		case 0:
+			break;
+		case ACTION_PARSE_EMPTY:
+			snprintf(err, errlen, "'%s' is not a list of actions "
+			    "joined by '+' (an action is missing)", v);
+			return -1;
+		case ACTION_PARSE_NONE:
+			snprintf(err, errlen, "'%s': none stands alone", v);
+			return -1;
+		default:
 			snprintf(err, errlen, "unknown action in '%s' (hide, "
 			    "delete, mute, report, escalate, review, notify, "
 			    "none)", v);

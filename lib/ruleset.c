@@ -841,6 +841,12 @@ rs_find_rule(const struct ruleset *rs, const char *id)
 	return -1;
 }
 
+/* A rule's keys that take one value (pattern, words, match... repeat). */
+static const char *const rs_single_keys[] = {
+	"category", "severity", "view", "scope", "description",
+};
+#define RS_NSINGLE	(sizeof rs_single_keys / sizeof rs_single_keys[0])
+
 /* Compiles one [rule] section. */
 static void
 rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
@@ -857,6 +863,7 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 	size_t			 ninline = 0;
 	int			 words_line = 0;
 	bool			 inline_seen = false, have_category_key = false;
+	int			 single_line[RS_NSINGLE] = { 0 };
 
 	if (!rs_id_ok(sec->name)) {
 		rs_build_error(b, path, sec->line, "rule id '%s' must be "
@@ -888,7 +895,21 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 	for (i = 0; i < sec->npairs; i++) {
 		const struct kv_pair *p = &sec->pairs[i];
 		int v;
+		size_t k;
 
+		/* a key of one value given twice: which one was meant? */
+		for (k = 0; k < RS_NSINGLE; k++)
+			if (strcmp(p->key, rs_single_keys[k]) == 0)
+				break;
+		if (k < RS_NSINGLE) {
+			if (single_line[k] != 0) {
+				rs_build_error(b, path, p->line, "'%s' given "
+				    "twice in rule %s (first at line %d)", p->key,
+				    r->id, single_line[k]);
+				continue;
+			}
+			single_line[k] = p->line;
+		}
 		if (strcmp(p->key, "category") == 0) {
 			have_category_key = true;
 			if ((v = category_from_name(p->value)) == -1)

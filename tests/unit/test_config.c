@@ -611,12 +611,122 @@ out:
 	free(ref);
 }
 
+/*
+ * An action list is words joined by '+' (or ','), none alone: a stray
+ * '+' used to read as "none" (commercial posts silently left alone) and
+ * "none+hide" as hide.
+ */
+static void
+test_action_lists(void)
+{
+	static const struct {
+		const char	*value;
+		const char	*error;	/* NULL: accepted */
+	} cases[] = {
+		{ "hide+review", NULL },
+		{ " hide + review ", NULL },
+		{ "delete, notify", NULL },
+		{ "none", NULL },
+		{ "+", "an action is missing" },
+		{ "", "empty value" },
+		{ "hide++review", "an action is missing" },
+		{ "hide+", "an action is missing" },
+		{ "+hide", "an action is missing" },
+		{ "hide review", "an action is missing" },
+		{ "none+hide", "none stands alone" },
+		{ "hide+none", "none stands alone" },
+		{ "hide+shout", "unknown action" },
+	};
+	struct config	c;
+	struct diags	d = { 0 };
+	char		src[128];
+	size_t		i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(src, sizeof src, "[policy]\ncommercial = %s\n",
+		    cases[i].value);
+		if (cases[i].error == NULL) {
+			CHECK_INT(parse(src, &c, &d), 0);
+			CHECK_INT(d.n, 0);
+		} else {
+			CHECK_INT(parse(src, &c, &d), -1);
+			CHECK(has_diag(&d, 2, cases[i].error));
+		}
+		if (d.n != (cases[i].error != NULL))
+			fprintf(stderr, "action list '%s'\n", cases[i].value);
+		config_free(&c);
+		diags_clear(&d);
+	}
+	diags_free(&d);
+}
+
+/* listen addresses and URL authorities: hosts, IP addresses, ports */
+static void
+test_addresses(void)
+{
+	static const struct {
+		const char	*line;
+		const char	*error;	/* NULL: accepted */
+	} cases[] = {
+		{ "listen = 127.0.0.1:8080", NULL },
+		{ "listen = localhost:8080", NULL },
+		{ "listen = [::1]:8080", NULL },
+		{ "listen = 999.1.1.1:8080", "expected host:port" },
+		{ "listen = 1.2.3:8080", "expected host:port" },
+		{ "listen = [zz]:80", "expected host:port" },
+		{ "listen = [::1]8080", "expected host:port" },
+		{ "listen = host:0", "port must be 1..65535" },
+		{ "listen = host:65536", "port must be 1..65535" },
+		{ "listen = host:80x", "port must be 1..65535" },
+		{ "[account a]\nplatform = mastodon\ntoken-file = t\n"
+		  "base-url = https://user:pw@social.bund.de:8443/x", NULL },
+		{ "[account a]\nplatform = mastodon\ntoken-file = t\n"
+		  "base-url = http://[::1]:3000", NULL },
+		{ "[account a]\nplatform = mastodon\ntoken-file = t\n"
+		  "base-url = https://bürgeramt.example", NULL },
+		{ "[account a]\nplatform = mastodon\ntoken-file = t\n"
+		  "base-url = https://example.org:99999", "URL port must be" },
+		{ "[account a]\nplatform = mastodon\ntoken-file = t\n"
+		  "base-url = https://[::1", "is not a host name" },
+		{ "[account a]\nplatform = mastodon\ntoken-file = t\n"
+		  "base-url = https://300.1.1.1/", "is not a host name" },
+		{ "[account a]\nplatform = mastodon\ntoken-file = t\n"
+		  "base-url = https://user@/x", "URL has no host" },
+	};
+	struct config	c;
+	struct diags	d = { 0 };
+	size_t		i, j;
+	int		rc;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rc = parse(cases[i].line, &c, &d);
+		if (cases[i].error == NULL)
+			CHECK(rc == 0 && d.n == 0);
+		else
+			CHECK(rc == -1 && d.n >= 1);
+		for (j = 0; j < d.n && cases[i].error != NULL; j++)
+			if (strstr(d.v[j].msg, cases[i].error) != NULL)
+				break;
+		if (cases[i].error != NULL)
+			CHECK(j < d.n);
+		if ((cases[i].error == NULL) != (d.n == 0) ||
+		    (cases[i].error != NULL && j == d.n))
+			fprintf(stderr, "case '%s': %zu diagnostics, first: %s\n",
+			    cases[i].line, d.n, d.n ? d.v[0].msg : "-");
+		config_free(&c);
+		diags_clear(&d);
+	}
+	diags_free(&d);
+}
+
 int
 main(void)
 {
 	test_defaults();
 	test_full();
 	test_errors();
+	test_action_lists();
+	test_addresses();
 	test_proxy();
 	test_durations();
 	test_roundtrip();

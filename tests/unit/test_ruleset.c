@@ -301,6 +301,37 @@ test_failing_examples(void)
 	diags_free(&d);
 }
 
+/* A key of one value given twice is refused, not silently the last one. */
+static void
+test_single_keys_once(void)
+{
+	struct diags d = { 0 };
+	struct ruleset *rs;
+
+	write_file("b.rules",
+	    "[rule x.twice]\n"
+	    "category = insult\n"
+	    "pattern = \\bvollidiot\\b\n"
+	    "match = Du Vollidiot\n"
+	    "category = vulgar\n"		/* 5 */
+	    "severity = 2\n"
+	    "severity = 3\n"			/* 7 */
+	    "pattern = \\btrottel\\b\n");	/* repeats: fine */
+	rs = load(&d, NULL);
+	CHECK(rs == NULL);
+	CHECK_INT(d.n, 2);
+	if (d.n == 2) {
+		CHECK_INT(d.v[0].line, 5);
+		CHECK(strstr(d.v[0].msg, "'category' given twice in rule "
+		    "x.twice (first at line 2)") != NULL);
+		CHECK_INT(d.v[1].line, 7);
+		CHECK(strstr(d.v[1].msg, "'severity' given twice") != NULL);
+	}
+	rs_free(rs);
+	remove_file("b.rules");
+	diags_free(&d);
+}
+
 static void
 test_blowup_probe(void)
 {
@@ -650,6 +681,7 @@ main(void)
 	test_load_and_classify();
 	test_errors_reported_with_lines();
 	test_failing_examples();
+	test_single_keys_once();
 	test_blowup_probe();
 	test_limits_mean_review();
 	test_dump_roundtrip_and_hash();
