@@ -495,6 +495,7 @@ exec_stage(struct daemon *d)
 	struct store_outbox_row	*rows = NULL;
 	struct store_err	 e = { { 0 } };
 	struct exec_job		*j;
+	struct account		*a;
 	size_t			 n = 0, i;
 	time_t			 now = daemon_now(d);
 
@@ -528,6 +529,21 @@ exec_stage(struct daemon *d)
 		if (d->exec_inflight + d->exec_nstaged >= EXEC_MAX_INFLIGHT) {
 			d->exec_backlog = true;
 			break;
+		}
+		/*
+		 * Not due before its account's rate limit resets: otherwise
+		 * one paused account's rows fill every batch and the other
+		 * accounts' actions wait for that reset too.
+		 */
+		a = exec_account(d, rows[i].account);
+		if (a != NULL && a->paused_until > now) {
+			if (store_outbox_defer(d->store, rows[i].id,
+			    a->paused_until, &e) == -1) {
+				log_warnx("outbox %lld: %s",
+				    (long long)rows[i].id, e.msg);
+				store_err_clear(&e);
+			}
+			continue;
 		}
 		if ((j = exec_prepare(d, &rows[i])) == NULL)
 			continue;

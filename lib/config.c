@@ -1218,8 +1218,12 @@ cfg_check(struct config *c, struct diags *d, const char *file,
 	    n->oncall_to != NULL || n->mail_from != NULL))
 		diags_add(d, file, line, "[notify] mail addresses are given "
 		    "but smtp-url is not");
-	if (c->backoff_max < c->backoff_base)
-		diags_add(d, file, 0, "backoff-max is less than backoff-base");
+	if (c->backoff_max < c->backoff_base) {
+		int bl = cfg_global_line(f, "backoff-max");
+
+		diags_add(d, file, bl ? bl : cfg_global_line(f, "backoff-base"),
+		    "backoff-max is less than backoff-base");
+	}
 	if (c->proxy_auth_header != NULL && c->proxy_auth_from.n == 0)
 		diags_add(d, file, cfg_global_line(f, "proxy-auth-header"),
 		    "proxy-auth-header needs proxy-auth-from, the address of "

@@ -702,8 +702,13 @@ rs_read_words(struct rs_build *b, const char *rulefile, int ruleline,
 		memmove(buf, buf + 3, len - 3 + 1);
 		len -= 3;
 	}
-	if (memchr(buf, '\0', len) != NULL) {
-		rs_build_error(b, path, 0, "NUL byte in word list");
+	if ((p = memchr(buf, '\0', len)) != NULL) {
+		const char	*q;
+		int		 nul_line = 1;
+
+		for (q = buf; q < p; q++)
+			nul_line += *q == '\n';
+		rs_build_error(b, path, nul_line, "NUL byte in word list");
 		free(buf);
 		return -1;
 	}

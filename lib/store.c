@@ -1374,6 +1374,9 @@ static const char sql_ob_retry[] =
     "UPDATE outbox SET state = 'pending', next_attempt_at = ?2,"
     " last_error = ?3, updated_at = ?4, attempts = max(attempts - ?5, 0)"
     " WHERE id = ?1 AND state IN ('sent', 'pending')";
+static const char sql_ob_defer[] =
+    "UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?2)"
+    " WHERE id = ?1 AND state = 'pending'";
 static const char sql_ob_failed[] =
     "UPDATE outbox SET state = 'failed', last_error = ?2, updated_at = ?3"
     " WHERE id = ?1 AND state IN ('pending', 'sent')";
@@ -1592,6 +1595,19 @@ store_outbox_retry(struct store *st, int64_t id, int64_t next_at,
 	if (store_step_done(st, s, e, "outbox retry") == -1)
 		return -1;
 	return store_outbox_moved(st, id, "pending", e);
+}
+
+int
+store_outbox_defer(struct store *st, int64_t id, int64_t next_at,
+    struct store_err *e)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, sql_ob_defer, e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, next_at);
+	return store_step_done(st, s, e, "outbox defer");
 }
 
 int

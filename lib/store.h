@@ -327,6 +327,9 @@ int	store_outbox_retry(struct store *, int64_t id, int64_t next_at,
 	    const char *error, bool counted, int64_t now, struct store_err *);
 int	store_outbox_mark_failed(struct store *, int64_t id, const char *error,
 	    int64_t now, struct store_err *);
+/* A pending row not due before next_at (its account waits for a reset). */
+int	store_outbox_defer(struct store *, int64_t id, int64_t next_at,
+	    struct store_err *);
 int	store_outbox_abandon(struct store *, int64_t id, const char *reason,
 	    int64_t now, struct store_err *);
 /* Rows not yet finished (pending + sent), for /metrics and shutdown. */

@@ -283,6 +283,7 @@ test_errors(void)
 
 	CHECK_INT(parse("backoff-base = 10m\nbackoff-max = 1m\n", &c, &d), -1);
 	CHECK(d.n == 1 && strstr(d.v[0].msg, "backoff-max") != NULL);
+	CHECK(has_diag(&d, 2, "backoff-max is less than backoff-base"));
 	config_free(&c);
 	diags_clear(&d);
 

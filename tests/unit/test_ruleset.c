@@ -329,6 +329,29 @@ test_single_keys_once(void)
 	}
 	rs_free(rs);
 	remove_file("b.rules");
+	diags_clear(&d);
+
+	/* a NUL byte in a word list is reported at its line */
+	{
+		static const char words[] = "eins\nzwei\ndr\0ei\n";
+		char path[512];
+		FILE *fp;
+
+		snprintf(path, sizeof path, "%s/nul.words", tmpdir);
+		if ((fp = fopen(path, "wb")) != NULL) {
+			fwrite(words, 1, sizeof words - 1, fp);
+			fclose(fp);
+		}
+		write_file("b.rules", "[rule x.nul]\ncategory = insult\n"
+		    "words = nul.words\n");
+		rs = load(&d, NULL);
+		CHECK(rs == NULL);
+		CHECK(d.n >= 1 && d.v[0].line == 3 &&
+		    strstr(d.v[0].msg, "NUL byte") != NULL);
+		rs_free(rs);
+		remove_file("b.rules");
+		remove_file("nul.words");
+	}
 	diags_free(&d);
 }
 

@@ -408,6 +408,25 @@ test_outbox(struct store *st)
 	store_err_clear(&e);
 	CHECK_INT(store_outbox_abandon(st, id2, "editor withdrew", 1703, &e),
 	    0);
+	/* deferred (its account paused): not due before then, nor moved back */
+	{
+		struct store_outbox_row	*due = NULL;
+		size_t			 ndue = 0, k;
+		bool			 seen;
+
+		CHECK_INT(store_outbox_defer(st, id3, 5000, &e), 0);
+		CHECK_INT(store_outbox_defer(st, id3, 4000, &e), 0);
+		CHECK_INT(store_outbox_due(st, 4999, 0, &due, &ndue, &e), 0);
+		for (k = 0, seen = false; k < ndue; k++)
+			seen = seen || due[k].id == id3;
+		CHECK(!seen);
+		store_outbox_rows_free(due, ndue);
+		CHECK_INT(store_outbox_due(st, 5000, 0, &due, &ndue, &e), 0);
+		for (k = 0, seen = false; k < ndue; k++)
+			seen = seen || due[k].id == id3;
+		CHECK(seen);
+		store_outbox_rows_free(due, ndue);
+	}
 	CHECK_INT(store_outbox_abandon(st, id3, "not needed", 1703, &e), 0);
 	CHECK_INT(store_outbox_mark_sent(st, 424242, 1, &e), -1);
 	CHECK(strstr(e.msg, "from missing") != NULL);
