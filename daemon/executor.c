@@ -551,6 +551,9 @@ exec_stage(struct daemon *d)
 			log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
 			store_err_clear(&e);
 			exec_job_free(j);
+			/* an error that ended the transaction ends the round */
+			if (!store_in_transaction(d->store))
+				d->exec_round_failed = true;
 			continue;
 		}
 		exec_audit(d, j, "action.sent", NULL);
