@@ -156,9 +156,11 @@ daemon_setup_accounts(struct daemon *d)
 
 		a->d = d;
 		a->conf = ca;
+		/* errors, named at the account's section of the file */
 		if ((a->conn = conn_find(ca->platform)) == NULL) {
-			log_warnx("account %s: platform %s has no connector yet",
-			    ca->name, ca->platform);
+			log_err("%s:%d: account %s: platform %s has no "
+			    "connector yet", d->conf->path, ca->line, ca->name,
+			    ca->platform);
 			rc = -1;
 			continue;
 		}
@@ -170,7 +172,8 @@ daemon_setup_accounts(struct daemon *d)
 
 			for (k = 0; k < dg.n; k++) {
 				diags_format(&dg, k, buf, sizeof buf);
-				log_warnx("account %s: %s", ca->name, buf);
+				log_err("%s:%d: account %s: %s", d->conf->path,
+				    ca->line, ca->name, buf);
 			}
 			rc = -1;
 		}
