@@ -1397,6 +1397,31 @@ config_read_token(const struct config_account *a, bool admin, char **token,
 
 /* --- printing ------------------------------------------------------------ */
 
+/*
+ * A URL as -n prints it: the password of user:password@ is not shown (the
+ * output goes to terminals, logs and bug reports).
+ */
+static const char *
+cfg_url_shown(const char *url, char *buf, size_t len)
+{
+	const char	*auth, *at = NULL, *colon, *p;
+	size_t		 alen;
+
+	if (url == NULL || (auth = strstr(url, "://")) == NULL)
+		return url;
+	auth += 3;
+	alen = strcspn(auth, "/?#");
+	for (p = auth; p < auth + alen; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL || (colon = memchr(auth, ':', at - auth)) == NULL)
+		return url;
+	if ((size_t)snprintf(buf, len, "%.*s:****%s", (int)(colon - url), url,
+	    at) >= len)
+		return "(a URL with a password, not shown)";
+	return buf;
+}
+
 /* The value of key k (category cat) as the file would write it; NULL: unset. */
 static const char *
 cfg_value(const struct cfg_key *k, const void *base, int cat, char *buf,
@@ -1405,9 +1430,10 @@ cfg_value(const struct cfg_key *k, const void *base, int cat, char *buf,
 	const char	*slot = (const char *)base + k->off;
 
 	switch (k->type) {
+	case CT_URL:
+		return cfg_url_shown(*(char *const *)slot, buf, len);
 	case CT_STRING:
 	case CT_PATH:
-	case CT_URL:
 	case CT_ADDR:
 	case CT_MAIL:
 	case CT_HEADER:

@@ -438,6 +438,17 @@ test_roundtrip(void)
 	config_free(&c);
 	config_free(&c2);
 
+	/* a URL's password is not printed; the rest of the URL is */
+	CHECK_INT(parse("[account a]\nplatform = mastodon\ntoken-file = t\n"
+	    "base-url = https://user:geheim@social.bund.de:8443/x\n", &c, &d),
+	    0);
+	a = print_to_string(&c);
+	CHECK(strstr(a, "geheim") == NULL);
+	CHECK(strstr(a, "base-url = https://user:****@social.bund.de:8443/x\n")
+	    != NULL);
+	free(a);
+	config_free(&c);
+
 	/* the defaults print and parse back too */
 	config_init(&c);
 	a = print_to_string(&c);
