@@ -415,22 +415,18 @@ exec_prepare_notify(struct daemon *d, struct exec_job *j)
 }
 
 /*
- * Turns a due row into a job with its request.  Returns NULL when the row
- * cannot be sent now (account paused) or was settled here (no account, no
- * request could be built).
+ * Turns a due row of account a (NULL: no longer configured) into a job
+ * with its request.  Returns NULL when the row was settled here (no
+ * account, no request could be built).
  */
 static struct exec_job *
-exec_prepare(struct daemon *d, const struct store_outbox_row *row)
+exec_prepare(struct daemon *d, struct account *a,
+    const struct store_outbox_row *row)
 {
-	struct account		*a = exec_account(d, row->account);
 	struct exec_job		*j;
 	struct conn_error	 ce;
 	json_error_t		 jerr;
 	int			 c;
-	time_t			 now = daemon_now(d);
-
-	if (a != NULL && a->paused_until > now)
-		return NULL;
 	j = xcalloc(1, sizeof *j);
 	j->d = d;
 	j->a = a;
@@ -545,7 +541,7 @@ exec_stage(struct daemon *d)
 			}
 			continue;
 		}
-		if ((j = exec_prepare(d, &rows[i])) == NULL)
+		if ((j = exec_prepare(d, a, &rows[i])) == NULL)
 			continue;
 		if (store_outbox_mark_sent(d->store, j->row, now, &e) == -1) {
 			log_warnx("outbox %lld: %s", (long long)j->row, e.msg);

@@ -1372,7 +1372,9 @@ static const char sql_ob_done[] =
     " WHERE id = ?1 AND state IN ('sent', 'pending')";
 static const char sql_ob_retry[] =
     "UPDATE outbox SET state = 'pending', next_attempt_at = ?2,"
-    " last_error = ?3, updated_at = ?4, attempts = max(attempts - ?5, 0)"
+    " last_error = ?3, updated_at = ?4,"
+    " attempts = attempts - (CASE WHEN state = 'sent' AND attempts > 0"
+    "   THEN ?5 ELSE 0 END)"
     " WHERE id = ?1 AND state IN ('sent', 'pending')";
 static const char sql_ob_defer[] =
     "UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?2)"

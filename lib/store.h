@@ -313,9 +313,9 @@ int	store_outbox_get(struct store *, int64_t id, struct store_outbox_row *,
  * in a state the transition starts from:
  *   mark_sent   pending -> sent, attempts + 1
  *   mark_done   sent|pending -> done
- *   retry       sent|pending -> pending at next_at, error recorded; a try
- *               that does not count (rate limit, cancelled at shutdown)
- *               gives back the attempt mark_sent counted
+ *   retry       sent|pending -> pending at next_at, error recorded; a sent
+ *               try that does not count (rate limit, cancelled at
+ *               shutdown) gives back the attempt mark_sent counted
  *   mark_failed pending|sent -> failed, error recorded
  *   abandon     pending|sent|failed -> abandoned, reason recorded
  */

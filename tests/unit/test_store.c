@@ -384,6 +384,12 @@ test_outbox(struct store *st)
 	CHECK_INT(r.attempts, 1);
 	CHECK_INT(r.state, STORE_OB_PENDING);
 	store_outbox_row_free(&r);
+	/* ... only a sent one: a pending row has no attempt to give back */
+	CHECK_INT(store_outbox_retry(st, id1, 1600, "HTTP 429", false, 1600,
+	    &e), 0);
+	CHECK_INT(store_outbox_get(st, id1, &r, &e), 1);
+	CHECK_INT(r.attempts, 1);
+	store_outbox_row_free(&r);
 	CHECK_INT(store_outbox_mark_sent(st, id1, 1600, &e), 0);
 	CHECK_INT(store_outbox_mark_done(st, id1, 1601, &e), 0);
 	CHECK_INT(store_outbox_get(st, id1, &r, &e), 1);
