@@ -363,13 +363,21 @@ items_params(struct decide_ctx *c, unsigned bit)
 	return out;
 }
 
-/* Queues bit for the item; params NULL: build them.  0 or -1. */
+/*
+ * Queues bit for the item; params NULL: build them.  0 or -1; *idp (may
+ * be NULL) is the row, or 0 when the account cannot do bit.
+ */
 static int
-items_queue(struct decide_ctx *c, unsigned bit, const char *params)
+items_queue(struct decide_ctx *c, unsigned bit, const char *params,
+    int64_t *idp)
 {
 	char	 key[600], *own = NULL;
 	int64_t	 id = 0;
+	size_t	 i;
 	int	 rc;
+
+	if (idp != NULL)
+		*idp = 0;
 
 	if (c->a == NULL || (c->a->caps & bit) == 0) {
 		json_array_append_new(c->unsupported, json_string(action_name(bit)));
@@ -388,6 +396,12 @@ items_queue(struct decide_ctx *c, unsigned bit, const char *params)
 	free(own);
 	if (rc == -1)
 		return -1;
+	if (idp != NULL)
+		*idp = id;
+	/* asked for twice in one decision: one row, by its key */
+	for (i = 0; i < json_array_size(c->qids); i++)
+		if (json_integer_value(json_array_get(c->qids, i)) == id)
+			return 0;
 	json_array_append_new(c->queued, json_pack("{s:s, s:I}", "action",
 	    action_name(bit), "outbox", (json_int_t)id));
 	json_array_append_new(c->qids, json_integer(id));
@@ -407,10 +421,46 @@ items_withdraw(struct decide_ctx *c, const struct store_outbox_row *row)
 }
 
 /*
+ * Takes back one row of the item.  A row that never left is withdrawn.
+ * Any other may have been applied: a done one; a pending one that was
+ * tried before, whose answer was lost (a timeout, a 5xx after the
+ * platform acted); a sent one, whose request is on the wire.  Those are
+ * inverted, and the pending and sent ones withdrawn as well, so that no
+ * later try applies them after their inverse.  The inverse of a sent row
+ * waits out the request's timeout: it cannot overtake the request.  A
+ * row without an inverse (delete, report) cannot be taken back.
+ */
+static int
+items_take_back(struct decide_ctx *c, const struct store_outbox_row *row)
+{
+	unsigned	inverse = items_inverse(row->action);
+	int64_t		id;
+
+	if (row->state == STORE_OB_ABANDONED || row->state == STORE_OB_FAILED)
+		return 0;
+	if (row->state == STORE_OB_PENDING && row->attempts == 0)
+		return items_withdraw(c, row);
+	if (row->state != STORE_OB_DONE && items_withdraw(c, row) == -1)
+		return -1;
+	if (inverse == 0) {
+		json_array_append_new(c->irreversible,
+		    json_string(action_name(row->action)));
+		return 0;
+	}
+	if (items_queue(c, inverse, row->params, &id) == -1)
+		return -1;
+	if (id != 0 && row->state == STORE_OB_SENT)
+		return store_outbox_defer(c->r->d->store, id, c->now +
+		    c->r->d->conf->request_timeout, &c->e);
+	return 0;
+}
+
+/*
  * Restores the item on the platform: per reversible pair (hide/unhide,
- * block/unblock, mute/unmute) the last live row decides: a pending
- * effect is withdrawn, a sent or done one inverted.  Pending deletes and
- * reports are withdrawn; sent or done ones cannot be undone.
+ * block/unblock, mute/unmute) the last live row decides, and an effect
+ * is taken back (items_take_back).  So are deletes and reports: one that
+ * never left is withdrawn; one that may have been applied is reported
+ * as irreversible.
  */
 static int
 items_restore(struct decide_ctx *c)
@@ -438,21 +488,11 @@ items_restore(struct decide_ctx *c)
 				last = &rows[i];
 		if (last == NULL || last->action != pairs[p])
 			continue;
-		if (last->state == STORE_OB_PENDING)
-			rc = items_withdraw(c, last);
-		else
-			rc = items_queue(c, items_inverse(pairs[p]), last->params);
+		rc = items_take_back(c, last);
 	}
-	for (i = 0; rc == 0 && i < n; i++) {
-		if (rows[i].action != ACT_DELETE && rows[i].action != ACT_REPORT)
-			continue;
-		if (rows[i].state == STORE_OB_PENDING)
-			rc = items_withdraw(c, &rows[i]);
-		else if (rows[i].state == STORE_OB_SENT ||
-		    rows[i].state == STORE_OB_DONE)
-			json_array_append_new(c->irreversible,
-			    json_string(action_name(rows[i].action)));
-	}
+	for (i = 0; rc == 0 && i < n; i++)
+		if (rows[i].action == ACT_DELETE || rows[i].action == ACT_REPORT)
+			rc = items_take_back(c, &rows[i]);
 	for (i = 0; i < n; i++)
 		if (rows[i].id != 0)
 			store_outbox_row_free(&rows[i]);
@@ -476,17 +516,7 @@ items_unapply(struct decide_ctx *c, const char *effects)
 			rc = -1;
 			break;
 		}
-		if (row.state == STORE_OB_PENDING)
-			rc = items_withdraw(c, &row);
-		else if (row.state != STORE_OB_ABANDONED &&
-		    row.state != STORE_OB_FAILED) {
-			if (items_inverse(row.action) != 0)
-				rc = items_queue(c, items_inverse(row.action),
-				    row.params);
-			else
-				json_array_append_new(c->irreversible,
-				    json_string(action_name(row.action)));
-		}
+		rc = items_take_back(c, &row);
 		store_outbox_row_free(&row);
 	}
 	json_array_foreach(json_object_get(ef, "withdrawn"), i, v) {
@@ -495,7 +525,7 @@ items_unapply(struct decide_ctx *c, const char *effects)
 			rc = -1;
 			break;
 		}
-		rc = items_queue(c, row.action, row.params);
+		rc = items_queue(c, row.action, row.params, NULL);
 		store_outbox_row_free(&row);
 	}
 	json_decref(ef);
@@ -637,7 +667,7 @@ api_items_apply(struct api_req *r, int64_t item, const char *verb,
 
 		for (bit = 1; rc == 0 && bit < (1u << ACT_KNOWN_BITS); bit <<= 1)
 			if ((q.proposed & bit) && (bit & POLICY_PLATFORM_ACTS))
-				rc = items_queue(&c, bit, NULL);
+				rc = items_queue(&c, bit, NULL, NULL);
 	} else if (strcmp(verb, "dismiss") == 0 || strcmp(verb, "restore") == 0)
 		rc = items_restore(&c);
 	else if (strcmp(verb, "escalate") == 0) {

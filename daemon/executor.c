@@ -171,6 +171,22 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 	}
 }
 
+/*
+ * A write of a settling that failed.  A row in another state (an editor
+ * abandoned it while its request was out) is only logged: there is
+ * nothing to write.  A failed statement fails the round: its writes are
+ * rolled back and its answers settled again by the next one, with the
+ * round's own backoff, instead of the row staying "sent" until a restart.
+ */
+static void
+exec_store_failed(struct daemon *d, const struct exec_job *j,
+    const struct store_err *e)
+{
+	log_warnx("outbox %lld: %s", (long long)j->row, e->msg);
+	if (!store_outbox_conflict(d->store))
+		d->exec_round_failed = true;
+}
+
 /* A failed row needs a human: its item goes back to the editors' queue. */
 static void
 exec_fail(struct daemon *d, struct exec_job *j, const char *error)
@@ -190,7 +206,7 @@ exec_fail(struct daemon *d, struct exec_job *j, const char *error)
 		store_txn_end(d->store, own, ok, &e);
 	}
 	if (e.msg[0])
-		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
+		exec_store_failed(d, j, &e);
 	d->m.actions_failed[exec_bit_index(j->action)]++;
 	log_warnx("account %s: %s of %s failed for good: %s", j->account,
 	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?", error);
@@ -212,8 +228,10 @@ exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
 	}
 	d->m.actions_retried++;
 	if (store_outbox_retry(d->store, j->row, at, error, counts,
-	    daemon_now(d), &e) == -1)
-		log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
+	    daemon_now(d), &e) == -1) {
+		exec_store_failed(d, j, &e);
+		return;
+	}
 	log_info("account %s: %s of %s retried in %llds: %s", j->account,
 	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?",
 	    (long long)(at - daemon_now(d)), error);
@@ -279,7 +297,7 @@ exec_settle(struct daemon *d, struct exec_job *j)
 		if (store_outbox_mark_done(d->store, j->row, now, &e) == 0)
 			exec_audit(d, j, "action.confirmed", NULL);
 		else
-			log_warnx("outbox %lld: %s", (long long)j->row, e.msg);
+			exec_store_failed(d, j, &e);
 		d->m.actions_done[exec_bit_index(j->action)]++;
 		break;
 	case CONN_RATELIMITED: {
@@ -800,9 +818,16 @@ executor_start(struct daemon *d)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		/* a row left "sent" would never be sent again: no start */
 		if (store_outbox_retry(d->store, rows[i].id, daemon_now(d),
-		    "resumed after restart", true, daemon_now(d), &e) == -1)
-			log_warnx("outbox %lld: %s", (long long)rows[i].id, e.msg);
+		    "resumed after restart", true, daemon_now(d), &e) == -1 &&
+		    !store_outbox_conflict(d->store)) {
+			log_warnx("outbox %lld: %s", (long long)rows[i].id,
+			    e.msg);
+			store_outbox_rows_free(rows, n);
+			return -1;
+		}
+		store_err_clear(&e);
 	}
 	if (n > 0)
 		log_info("resuming %zu action(s) that were in flight at the last "
@@ -832,9 +857,9 @@ executor_flush(struct daemon *d)
 	d->exec_round_failed = false;
 	exec_settle_answered(d);
 	if (d->exec_round_failed) {
-		log_warnx("outbox: confirmations not stored: an audit entry "
-		    "failed; the rows stay \"sent\" and are resent with their "
-		    "keys on next start");
+		log_warnx("outbox: confirmations not stored: a write failed "
+		    "(logged above); the rows stay \"sent\" and are resent "
+		    "with their keys on next start");
 		store_rollback(d->store);
 		return;
 	}

@@ -47,6 +47,8 @@ struct store {
 	uint64_t		 tip_txn;
 	int64_t			 tip_next;
 	char			 tip_hash[65];
+	/* the last outbox transition failed on the row's state */
+	bool			 outbox_conflict;
 };
 
 /*
@@ -1536,16 +1538,24 @@ store_outbox_moved(struct store *st, int64_t id, const char *to,
 {
 	sqlite3_stmt	*s;
 	char		 from[16] = "missing";
+	int		 rc;
 
 	if (sqlite3_changes(st->db) > 0)
 		return 0;
 	if ((s = store_stmt(st, sql_ob_state, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
 		snprintf(from, sizeof from, "%s",
 		    (const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_DONE) {
+		store_fail(st, e, "outbox state");
+		sqlite3_reset(s);
+		return -1;
+	}
 	sqlite3_reset(s);
+	st->outbox_conflict = true;
 	store_err_set(e, "outbox %" PRId64 ": cannot go from %s to %s", id,
 	    from, to);
 	return -1;
@@ -1557,6 +1567,7 @@ store_outbox_mark_sent(struct store *st, int64_t id, int64_t now,
 {
 	sqlite3_stmt *s;
 
+	st->outbox_conflict = false;
 	if ((s = store_stmt(st, sql_ob_sent, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -1572,6 +1583,7 @@ store_outbox_mark_done(struct store *st, int64_t id, int64_t now,
 {
 	sqlite3_stmt *s;
 
+	st->outbox_conflict = false;
 	if ((s = store_stmt(st, sql_ob_done, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -1587,6 +1599,7 @@ store_outbox_retry(struct store *st, int64_t id, int64_t next_at,
 {
 	sqlite3_stmt *s;
 
+	st->outbox_conflict = false;
 	if ((s = store_stmt(st, sql_ob_retry, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -1618,6 +1631,7 @@ store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
 {
 	sqlite3_stmt *s;
 
+	st->outbox_conflict = false;
 	if ((s = store_stmt(st, sql_ob_failed, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -1634,6 +1648,7 @@ store_outbox_abandon(struct store *st, int64_t id, const char *reason,
 {
 	sqlite3_stmt *s;
 
+	st->outbox_conflict = false;
 	if ((s = store_stmt(st, sql_ob_abandon, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -1642,6 +1657,12 @@ store_outbox_abandon(struct store *st, int64_t id, const char *reason,
 	if (store_step_done(st, s, e, "outbox abandon") == -1)
 		return -1;
 	return store_outbox_moved(st, id, "abandoned", e);
+}
+
+bool
+store_outbox_conflict(const struct store *st)
+{
+	return st->outbox_conflict;
 }
 
 int

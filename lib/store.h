@@ -318,6 +318,10 @@ int	store_outbox_get(struct store *, int64_t id, struct store_outbox_row *,
  *               shutdown) gives back the attempt mark_sent counted
  *   mark_failed pending|sent -> failed, error recorded
  *   abandon     pending|sent|failed -> abandoned, reason recorded
+ * A row in any other state (or none) is -1 too, and then
+ * store_outbox_conflict says so: nothing was written and the transaction
+ * goes on.  After a failed statement it is false, and the caller must not
+ * commit around the failure.
  */
 int	store_outbox_mark_sent(struct store *, int64_t id, int64_t now,
 	    struct store_err *);
@@ -327,6 +331,7 @@ int	store_outbox_retry(struct store *, int64_t id, int64_t next_at,
 	    const char *error, bool counted, int64_t now, struct store_err *);
 int	store_outbox_mark_failed(struct store *, int64_t id, const char *error,
 	    int64_t now, struct store_err *);
+bool	store_outbox_conflict(const struct store *);
 /* A pending row not due before next_at (its account waits for a reset). */
 int	store_outbox_defer(struct store *, int64_t id, int64_t next_at,
 	    struct store_err *);

@@ -786,6 +786,61 @@ def test_sigterm_with_logins_in_flight():
     check("stopped" in log and "ERROR: AddressSanitizer" not in log, "shutdown log")
 
 
+def test_undo_of_a_try_whose_answer_was_lost():
+    """A mute the platform applied, though its answer was lost (a 502 after
+    applying), is pending again for another try.  Undoing the approval
+    must count it as maybe applied: withdraw it and send the unmute.
+    Before, it was only withdrawn, and the author stayed muted."""
+    fake, a = S["fake"], S["anna"]
+    fake.post("/_fake/seed", [{"author": "troll9@example.org", "text": "Du bist ein Idiot, wirklich"}])
+
+    def item():
+        try:
+            return find("Idiot, wirklich", "open")
+        except AssertionError:
+            return None
+    it = wait_for("the new item in the queue", item, 60)
+    check("mute" in it["proposed"], "proposed %r" % it["proposed"])
+    db = os.path.join(S["d"].state, "netiquetted.db")
+
+    def mute_row():
+        con = sqlite3.connect(db, timeout=10)
+        try:
+            return con.execute("SELECT id, state, attempts FROM outbox WHERE item = ?"
+                               " AND action = 'mute' ORDER BY id", (it["id"],)).fetchall()
+        finally:
+            con.close()
+    try:
+        fake.faults(post_apply_5xx_rate=1.0)
+        st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                           {"decision": "approve", "reason": "Beleidigung"})
+        check(st == 200, "approve %d %r" % (st, obj))
+        target = obj["item"]["author"]["id"]
+        wait_for("the mute applied at the fake", lambda: [
+            x for x in fake.actions()["actions"] if x["kind"] == "mute" and x["applied"]
+            and x["target"] == target], 30)
+        # its next tries are refused before anything is applied
+        fake.faults(post_apply_5xx_rate=0, fail_next=[
+            {"path": "/api/v1/accounts/", "status": 503, "count": 100000},
+            {"path": "/api/v1/reports", "status": 503, "count": 100000}])
+        rows = wait_for("the mute pending after a lost answer", lambda: [
+            r for r in mute_row() if r[1] == "pending" and r[2] >= 1] or None, 30)
+        check(target in fake.get("/_fake/state")["muted"], "the author is not muted")
+        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
+        check(st == 200, "undo %d %r" % (st, obj))
+        check([q for q in obj["queued"] if q["action"] == "unmute"],
+              "no unmute for a mute that may have been applied: %r" % obj)
+        check(rows[0][0] in [w["outbox"] for w in obj["withdrawn"]],
+              "the pending mute was not withdrawn: %r" % obj)
+        fake.clear_faults()
+        wait_for("the author unmuted", lambda: target not in fake.get("/_fake/state")["muted"], 30)
+        time.sleep(1.5)
+        check(target not in fake.get("/_fake/state")["muted"], "muted again after the unmute")
+        check([r[1] for r in mute_row()] == ["abandoned"], "mute rows %r" % mute_row())
+    finally:
+        fake.clear_faults()
+
+
 def test_audit_verifies():
     rc, out, err = S["d"].audit_verify()
     check(rc == 0, "audit verify: %s %s" % (out, err))
@@ -810,7 +865,8 @@ if __name__ == "__main__":
                    test_proxy_header_refused_elsewhere, test_proxy_unknown_user,
                    test_proxy_config_errors, test_users_admin,
                    test_healthz_while_logins_pending,
-                   test_login_void_after_password_change, test_audit_verifies,
+                   test_login_void_after_password_change,
+                   test_undo_of_a_try_whose_answer_was_lost, test_audit_verifies,
                    test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code

@@ -486,6 +486,49 @@ def test_action_without_audit_entry_never_leaves():
         fake.stop()
 
 
+def test_confirmation_that_cannot_be_stored_is_settled_again():
+    """A confirmation whose outbox write fails (a failed statement, not a
+    row an editor moved meanwhile) is settled again by a later round, not
+    logged and dropped: before, the row stayed "sent" until a restart,
+    without its action.confirmed entry."""
+    import sqlite3
+    fake = Fake()
+    fake.post("/_fake/seed", [{"author": "nett", "text": "Danke für die Auskunft!"}])
+    d = Daemon(fake, mode="auto").start()
+    con = None
+    try:
+        wait_for("first item screened", lambda: d.items_new() >= 1, 30)
+        con = sqlite3.connect(os.path.join(d.state, "netiquetted.db"), timeout=30)
+        con.execute("CREATE TRIGGER test_refuse BEFORE UPDATE OF state ON outbox"
+                    " WHEN NEW.state = 'done'"
+                    " BEGIN SELECT RAISE(ABORT, 'test: outbox write refused'); END")
+        con.commit()
+        fake.post("/_fake/seed", [{"author": "pöbler", "text": "Du bist ein Vollidiot und ein Arschloch"}])
+        wait_for("the actions applied", lambda: len(
+            [a for a in fake.actions()["actions"] if a["applied"]]) >= 2, 60)
+        wait_for("a confirmation refused",
+                 lambda: d.read_log().count("test: outbox write refused") >= 1, 30)
+        time.sleep(2)
+        rows = db_query(d.state, "SELECT state FROM outbox")
+        check(rows and all(r[0] == "sent" for r in rows), "outbox rows %r" % rows)
+        check(d.proc.poll() is None, "daemon died on a failed outbox write")
+        con.execute("DROP TRIGGER test_refuse")
+        con.commit()
+        con.close()
+        con = None
+        wait_for("every row confirmed without a restart", lambda: db_query(
+            d.state, "SELECT COUNT(*) FROM outbox WHERE state != 'done'")[0][0] == 0, 30)
+        done = exactly_once(d, fake)
+        n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
+        check(n == done, "%d action.confirmed entries for %d done actions" % (n, done))
+        audit_ok(d)
+    finally:
+        if con is not None:
+            con.close()
+        d.stop()
+        fake.stop()
+
+
 def test_action_of_a_departed_account_fails_with_its_entry():
     """An outbox row whose account has left the configuration cannot be
     sent by anyone: it fails for good with an "action.failed" entry that
@@ -643,6 +686,7 @@ if __name__ == "__main__":
              test_wrong_link_header_skips_nothing,
              test_catch_up_asks_for_each_page_once,
              test_action_without_audit_entry_never_leaves,
+             test_confirmation_that_cannot_be_stored_is_settled_again,
              test_action_of_a_departed_account_fails_with_its_entry,
              test_rate_limits_use_no_tries, test_stop_cancels_without_failing,
              test_author_muted_again_after_the_mute_period]

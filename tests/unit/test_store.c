@@ -411,8 +411,25 @@ test_outbox(struct store *st)
 	CHECK_INT(store_outbox_mark_sent(st, id2, 1700, &e), 0);
 	CHECK_INT(store_outbox_mark_failed(st, id2, "HTTP 403", 1701, &e), 0);
 	CHECK_INT(store_outbox_mark_done(st, id2, 1702, &e), -1);
+	CHECK(store_outbox_conflict(st));
 	store_err_clear(&e);
 	CHECK_INT(store_outbox_abandon(st, id2, "editor withdrew", 1703, &e),
+	    0);
+	CHECK(!store_outbox_conflict(st));
+	/*
+	 * A failed statement is no conflict: the executor must not commit
+	 * around it (the row would stay "sent" until a restart).
+	 */
+	CHECK_INT(store_outbox_mark_sent(st, id3, 1704, &e), 0);
+	CHECK_INT(store_exec(st, "CREATE TEMP TRIGGER ob_done_fails BEFORE "
+	    "UPDATE OF state ON main.outbox WHEN NEW.state = 'done' BEGIN "
+	    "SELECT RAISE(ABORT, 'disk on fire'); END", &e), 0);
+	CHECK_INT(store_outbox_mark_done(st, id3, 1705, &e), -1);
+	CHECK(strstr(e.msg, "disk on fire") != NULL);
+	CHECK(!store_outbox_conflict(st));
+	store_err_clear(&e);
+	CHECK_INT(store_exec(st, "DROP TRIGGER temp.ob_done_fails", &e), 0);
+	CHECK_INT(store_outbox_retry(st, id3, 1705, "resumed", true, 1705, &e),
 	    0);
 	/* deferred (its account paused): not due before then, nor moved back */
 	{
