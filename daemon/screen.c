@@ -406,6 +406,30 @@ screen_item(struct daemon *d, struct account *a, const struct conn_item *ci,
 	return rc;
 }
 
+/*
+ * Fills the author index (store_author_items_index) once a batch of items
+ * came in, in a transaction of its own, after the page's actions left:
+ * they do not wait for it.  A batch that fails is tried after the next
+ * page; until then the author query reads the items past the mark.
+ */
+static void
+screen_index_authors(struct daemon *d)
+{
+	struct store_err	e = { { 0 } };
+	int64_t			n = 0;
+	double			t0;
+
+	if (!store_author_items_due(d->store))
+		return;
+	t0 = screen_clock_us();
+	if (store_author_items_index(d->store, &n, &e) == -1) {
+		log_warnx("author index: %s", e.msg);
+		return;
+	}
+	log_debug("author index: %lld items in %.1f ms", (long long)n,
+	    (screen_clock_us() - t0) / 1000.0);
+}
+
 int
 screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
     struct screen_prep *prep, struct store_err *e)
@@ -449,6 +473,7 @@ screen_page(struct daemon *d, struct account *a, const struct conn_page *page,
 	if (store_commit(d->store, e) == -1)
 		goto fail;
 	executor_staged(d, true);
+	screen_index_authors(d);
 	return 0;
 fail:
 	store_rollback(d->store);

@@ -414,10 +414,23 @@ queue_summaries(struct store *st, sqlite3_stmt *s, struct store_err *e)
 	return a;
 }
 
+/*
+ * The author's other items: those filled into author_items
+ * (store_author_items_index), and those after its mark, by rowid.
+ */
 static const char sql_author_items[] =
-    "SELECT o.id FROM items i JOIN items o ON o.platform = i.platform"
-    " AND o.account = i.account AND o.author_id = i.author_id"
-    " WHERE i.id = ?1 AND o.id != i.id AND i.author_id != ''"
+    "WITH me AS (SELECT a.id AS author, i.platform, i.account, i.author_id"
+    "  FROM items i JOIN authors a ON a.platform = i.platform"
+    "  AND a.account = i.account AND a.author_id = i.author_id"
+    "  WHERE i.id = ?1 AND i.author_id != ''),"
+    " mark AS (SELECT coalesce((SELECT value FROM store_marks"
+    "  WHERE name = 'author_items'), 0) AS upto)"
+    " SELECT o.id FROM items o WHERE o.id != ?1 AND o.id IN ("
+    "  SELECT x.item FROM author_items x JOIN me ON x.author = me.author"
+    "  UNION"
+    "  SELECT t.id FROM items t JOIN me ON t.platform = me.platform"
+    "  AND t.account = me.account AND t.author_id = me.author_id"
+    "  WHERE t.id > (SELECT upto FROM mark))"
     " ORDER BY o.created_at DESC, o.id DESC LIMIT ?2";
 
 json_t *

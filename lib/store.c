@@ -49,6 +49,8 @@ struct store {
 	char			 tip_hash[65];
 	/* the last outbox transition failed on the row's state */
 	bool			 outbox_conflict;
+	/* items put since author_items was last filled, about */
+	int64_t			 unindexed;
 };
 
 /*
@@ -268,9 +270,36 @@ static const char *const store_migrations[] = {
 	 " BEGIN UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;"
 	 "  INSERT INTO queue_counts (state, n) VALUES (NEW.state, 1)"
 	 "  ON CONFLICT (state) DO UPDATE SET n = n + 1; END;"),
+
+	/*
+	 * 7: items by author in a table of their own, filled in batches
+	 * (store_author_items_index) instead of an index on items.  Author
+	 * ids are random keys: each new item wrote a leaf page of
+	 * items_author somewhere in the middle, about one 8 KiB page of WAL
+	 * (and of checkpoint) per item.  A batch of thousands sorted by
+	 * author touches each leaf once.  Items after the mark are found by
+	 * rowid; queue.c's author query reads both.
+	 */
+	("CREATE TABLE IF NOT EXISTS author_items ("
+	 "  author INTEGER NOT NULL,"
+	 "  item INTEGER NOT NULL,"
+	 "  PRIMARY KEY (author, item)) WITHOUT ROWID;"
+	 "CREATE TABLE IF NOT EXISTS store_marks ("
+	 "  name TEXT PRIMARY KEY,"
+	 "  value INTEGER NOT NULL) WITHOUT ROWID;"
+	 "INSERT OR IGNORE INTO author_items (author, item)"
+	 "  SELECT a.id, i.id FROM items i JOIN authors a"
+	 "  ON a.platform = i.platform AND a.account = i.account"
+	 "  AND a.author_id = i.author_id WHERE i.author_id != '';"
+	 "INSERT OR REPLACE INTO store_marks (name, value)"
+	 "  VALUES ('author_items', (SELECT coalesce(max(id), 0) FROM items));"
+	 "DROP INDEX IF EXISTS items_author;"),
 };
 #define STORE_NMIGRATIONS \
 	((int)(sizeof store_migrations / sizeof store_migrations[0]))
+
+static int	store_author_items_behind(struct store *, int64_t *,
+		    struct store_err *);
 
 static const char *const store_outbox_state_names[] = {
 	"pending", "sent", "done", "failed", "abandoned",
@@ -517,6 +546,8 @@ store_open_file(const char *path, struct store_err *e)
 	    "PRAGMA cache_size = -" STORE_CACHE_KIB ";", e) == -1)
 		goto fail;
 	if (store_migrate(st, e) == -1)
+		goto fail;
+	if (store_author_items_behind(st, &st->unindexed, e) == -1)
 		goto fail;
 	return st;
 fail:
@@ -820,6 +851,96 @@ static const char sql_item_state[] =
     "UPDATE items SET state = ?2 WHERE id = ?1";
 static const char sql_item_count[] = "SELECT count(*) FROM items";
 
+/* --- author_items (migration 7) --- */
+
+static const char sql_author_items_mark[] =
+    "SELECT coalesce((SELECT value FROM store_marks"
+    " WHERE name = 'author_items'), 0), coalesce(max(id), 0) FROM items";
+static const char sql_author_items_fill[] =
+    "INSERT OR IGNORE INTO author_items (author, item)"
+    " SELECT a.id, i.id FROM items i JOIN authors a"
+    " ON a.platform = i.platform AND a.account = i.account"
+    " AND a.author_id = i.author_id"
+    " WHERE i.id > ?1 AND i.id <= ?2 AND i.author_id != ''"
+    " ORDER BY 1, 2";
+static const char sql_author_items_set[] =
+    "INSERT OR REPLACE INTO store_marks (name, value)"
+    " VALUES ('author_items', ?1)";
+
+/* The mark and the newest item: what the next batch covers. */
+static int
+store_author_items_range(struct store *st, int64_t *lo, int64_t *hi,
+    struct store_err *e)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store_stmt(st, sql_author_items_mark, e)) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*lo = sqlite3_column_int64(s, 0);
+		*hi = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, e, "author items mark");
+	return 0;
+}
+
+static int
+store_author_items_behind(struct store *st, int64_t *n, struct store_err *e)
+{
+	int64_t lo = 0, hi = 0;
+
+	if (store_author_items_range(st, &lo, &hi, e) == -1)
+		return -1;
+	*n = hi > lo ? hi - lo : 0;
+	return 0;
+}
+
+bool
+store_author_items_due(const struct store *st)
+{
+	return st->unindexed >= STORE_AUTHOR_ITEMS_BATCH;
+}
+
+int
+store_author_items_index(struct store *st, int64_t *n, struct store_err *e)
+{
+	sqlite3_stmt	*s;
+	int64_t		 lo = 0, hi = 0;
+	bool		 own;
+
+	*n = 0;
+	if (store_txn_begin(st, &own, e) == -1)
+		return -1;
+	if (store_author_items_range(st, &lo, &hi, e) == -1)
+		goto fail;
+	if (hi > lo) {
+		if ((s = store_stmt(st, sql_author_items_fill, e)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(s, 1, lo);
+		sqlite3_bind_int64(s, 2, hi);
+		if (store_step_done(st, s, e, "fill author items") == -1)
+			goto fail;
+		if ((s = store_stmt(st, sql_author_items_set, e)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(s, 1, hi);
+		if (store_step_done(st, s, e, "author items mark") == -1)
+			goto fail;
+	}
+	if (store_txn_end(st, own, true, e) == -1)
+		return -1;
+	/* items put meanwhile by another process are the next batch's */
+	st->unindexed = 0;
+	*n = hi > lo ? hi - lo : 0;
+	return 0;
+fail:
+	store_txn_end(st, own, false, e);
+	return -1;
+}
+
 int
 store_item_put(struct store *st, struct store_item *it, struct store_err *e)
 {
@@ -856,9 +977,10 @@ store_item_put(struct store *st, struct store_item *it, struct store_err *e)
 	if (store_step_done(st, s, e, "insert item") == -1)
 		goto fail;
 	isnew = sqlite3_changes(st->db) > 0;
-	if (isnew)
+	if (isnew) {
 		it->id = sqlite3_last_insert_rowid(st->db);
-	else {
+		st->unindexed++;
+	} else {
 		if ((s = store_stmt(st, sql_item_id, e)) == NULL)
 			goto fail;
 		bind_text(s, 1, it->platform);

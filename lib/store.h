@@ -342,6 +342,19 @@ int	store_outbox_pending_count(struct store *, int64_t *n, struct store_err *);
 void	store_outbox_row_free(struct store_outbox_row *);
 void	store_outbox_rows_free(struct store_outbox_row *, size_t n);
 
+/*
+ * Items by author (queue.c's author query) are kept in a table filled in
+ * batches, not in an index on items that every item's insert would write
+ * at a random place.  Due once about STORE_AUTHOR_ITEMS_BATCH items came
+ * in since the last batch; queries find the newer ones by rowid.
+ * store_author_items_index fills it up to the newest item, in the
+ * caller's transaction or its own; *n is how many items it covered.
+ */
+#define STORE_AUTHOR_ITEMS_BATCH	4096
+bool	store_author_items_due(const struct store *);
+int	store_author_items_index(struct store *, int64_t *n,
+	    struct store_err *);
+
 /* --- authors and strikes ------------------------------------------------------ */
 
 /* Records or refreshes an author (store_item_put does this too). */

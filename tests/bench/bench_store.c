@@ -39,11 +39,12 @@
 
 enum phase {
 	PH_ITEM, PH_VERDICT, PH_AUDIT, PH_FLAGGED, PH_STAGE, PH_SETTLE,
-	PH_COMMIT, PH_COUNT
+	PH_COMMIT, PH_AUTHORS, PH_COUNT
 };
 static const char *const phase_name[PH_COUNT] = {
 	"item + author", "verdict", "audit item entry", "flagged extras",
 	"stage (sent + entry)", "settle (done + entry)", "begin + commit",
+	"author index batches",
 };
 
 static uint64_t rng = 88172645463325252ull;
@@ -317,6 +318,17 @@ main(int argc, char **argv)
 			die("commit", &e);
 		t[PH_COMMIT] += cpu_us() - c0;
 		commit_wall += wall_us() - w0;
+		/* as the daemon does after a page (screen.c) */
+		if (store_author_items_due(st)) {
+			int64_t n;
+
+			c0 = cpu_us();
+			w0 = wall_us();
+			if (store_author_items_index(st, &n, &e) == -1)
+				die("author index", &e);
+			t[PH_AUTHORS] += cpu_us() - c0;
+			commit_wall += wall_us() - w0;
+		}
 		now++;
 	}
 	total_cpu = cpu_us() - total_cpu;

@@ -652,6 +652,118 @@ test_queue_counts(struct store **stp)
 	check_queue_stats(st, "after migration");
 }
 
+/* The item ids (item_id) queue_author_items finds for item, newest first. */
+static void
+author_items_are(struct store *st, int64_t item, const char *want,
+    const char *what)
+{
+	struct store_err	 e = { "" };
+	json_t			*a = queue_author_items(st, item, 20, &e), *o;
+	char			 got[256] = "";
+	size_t			 i;
+
+	CHECK(a != NULL);
+	json_array_foreach(a, i, o) {
+		if (i > 0)
+			strncat(got, " ", sizeof got - strlen(got) - 1);
+		strncat(got, json_string_value(json_object_get(o, "item_id")),
+		    sizeof got - strlen(got) - 1);
+	}
+	json_decref(a);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "%s: author items \"%s\", want \"%s\"\n", what,
+		    got, want);
+	CHECK_STR(got, want);
+}
+
+/*
+ * Items by author (migration 7): found before and after a batch fills
+ * author_items, newer items found past its mark, other authors and other
+ * accounts left out; a store of schema 6 migrated with its items.
+ */
+static void
+test_author_items(struct store **stp)
+{
+	struct store_err	 e = { "" };
+	struct store		*st = *stp;
+	struct store_item	 it[5], other, elsewhere, bulk;
+	char			 id[5][8], bid[16];
+	int64_t			 n;
+	int			 i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(id[i], sizeof id[i], "ai%d", i);
+		it[i] = item(id[i], "ai-author");
+		it[i].created_at = 1700000000 + i;
+		CHECK_INT(store_item_put(st, &it[i], &e), 1);
+	}
+	other = item("ai-other", "ai-someone-else");
+	CHECK_INT(store_item_put(st, &other, &e), 1);
+	elsewhere = item("ai-elsewhere", "ai-author");
+	elsewhere.account = "bpol";
+	CHECK_INT(store_item_put(st, &elsewhere, &e), 1);
+	author_items_are(st, it[0].id, "ai3 ai2 ai1", "before a batch");
+	CHECK_INT(store_author_items_index(st, &n, &e), 0);
+	CHECK(n >= 6);
+	CHECK(!store_author_items_due(st));
+	author_items_are(st, it[0].id, "ai3 ai2 ai1", "after a batch");
+	author_items_are(st, it[3].id, "ai2 ai1 ai0", "the newest");
+	/* one after the mark: found by rowid, beside the filled ones */
+	snprintf(id[4], sizeof id[4], "ai4");
+	it[4] = item(id[4], "ai-author");
+	it[4].created_at = 1700000004;
+	CHECK_INT(store_item_put(st, &it[4], &e), 1);
+	author_items_are(st, it[0].id, "ai4 ai3 ai2 ai1", "past the mark");
+	author_items_are(st, other.id, "", "an author with one item");
+	CHECK_INT(store_author_items_index(st, &n, &e), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_author_items_index(st, &n, &e), 0);
+	CHECK_INT(n, 0);
+
+	/* due after a batch's worth of new items */
+	CHECK_INT(store_begin(st, &e), 0);
+	for (i = 0; i < STORE_AUTHOR_ITEMS_BATCH && e.msg[0] == '\0'; i++) {
+		snprintf(bid, sizeof bid, "aib%d", i);
+		bulk = item(bid, i % 2 ? "ai-bulk" : "ai-author");
+		bulk.created_at = 1600000000 + i;
+		(void)store_item_put(st, &bulk, &e);
+	}
+	CHECK_INT(store_commit(st, &e), 0);
+	CHECK(store_author_items_due(st));
+	author_items_are(st, it[0].id, "ai4 ai3 ai2 ai1 aib4094 aib4092 aib4090 "
+	    "aib4088 aib4086 aib4084 aib4082 aib4080 aib4078 aib4076 aib4074 "
+	    "aib4072 aib4070 aib4068 aib4066 aib4064", "a batch behind");
+	CHECK_INT(store_author_items_index(st, &n, &e), 0);
+	CHECK_INT(n, STORE_AUTHOR_ITEMS_BATCH);
+	CHECK(!store_author_items_due(st));
+
+	/* a store of schema 6: items_author, no author_items */
+	CHECK_INT(store_exec(st, "DROP TABLE author_items;"
+	    "DROP TABLE store_marks;"
+	    "CREATE INDEX items_author ON items (platform, author_id);"
+	    "PRAGMA user_version = 6", &e), 0);
+	st = *stp = reopen(st);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK_INT(store_schema_version(st), store_schema_latest());
+	author_items_are(st, it[3].id, "ai4 ai2 ai1 ai0 aib4094 aib4092 "
+	    "aib4090 aib4088 aib4086 aib4084 aib4082 aib4080 aib4078 aib4076 "
+	    "aib4074 aib4072 aib4070 aib4068 aib4066 aib4064", "migrated");
+	CHECK_INT(store_author_items_index(st, &n, &e), 0);
+	CHECK_INT(n, 0);
+	{
+		sqlite3_stmt *s = NULL;
+
+		sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM "
+		    "sqlite_master WHERE name = 'items_author'", -1, &s, NULL);
+		CHECK(s != NULL && sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_int(s, 0) == 0);
+		sqlite3_finalize(s);
+	}
+	CHECK_STR(e.msg, "");
+}
+
 int
 main(void)
 {
@@ -683,6 +795,7 @@ main(void)
 	test_authors(st);
 	test_evidence_rows(st);
 	test_queue_counts(&st);
+	test_author_items(&st);
 	store_close(st);
 
 	rc = tu_finish("test_store");
