@@ -10,10 +10,15 @@
  * authorization error, the row fails and its item goes to the editors'
  * queue with the error.  Every transition is an audit entry.
  *
- * After a crash, rows found in "sent" are resent: every request carries
- * the row's idempotency key (Mastodon honours Idempotency-Key on POST), and
- * block, mute and hide set a state that is harmless to set twice, so a
- * resend cannot double an effect.
+ * After a crash, rows found in "sent" are resent, as is any try whose
+ * answer was lost (a timeout, a 5xx): every request carries the row's
+ * idempotency key, and block, mute and hide set a state that is harmless
+ * to set twice.  A report is harmless to resend only where the platform
+ * honours the key.  The fake does, on every POST; Mastodon documents it
+ * for posting statuses only, and gives an account without admin rights
+ * no way to look up the reports it filed, so on a real instance a report
+ * whose answer was lost may be filed twice (a second report to the
+ * instance's moderators, never a second effect on the author).
  */
 #include <sys/queue.h>
 

@@ -25,12 +25,10 @@
  * The executor marks a row "sent" in its own commit *before* the HTTP
  * request leaves, so a row found in state "sent" after a restart
  * (store_outbox_inflight) may or may not have reached the platform.  The
- * executor must then either resend it, if the action is idempotent on the
- * platform (hide, unhide, mute, block: setting a state twice is harmless),
- * or first ask the platform for the item's state (delete, report: a second
- * report is a second report) and mark it done when the effect is already
- * there.  The outbox idempotency key is unique, so a screening that is
- * repeated after a crash before its commit cannot queue an action twice.
+ * executor resends it with its idempotency key (see executor.c for which
+ * actions that makes harmless on which platform).  The outbox idempotency
+ * key is unique, so a screening that is repeated after a crash before its
+ * commit cannot queue an action twice.
  *
  * Errors: functions return 0 (or a count / 1 new) on success and -1 on
  * failure, with a message in the caller's struct store_err; the first error
