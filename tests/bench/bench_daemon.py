@@ -39,6 +39,12 @@ How it measures, and why that way:
     bench_fake.py).  stock and nodelay keep the threaded server.
   * RSS: VmHWM and VmRSS from /proc/PID/status once all items are
     screened and the outbox is drained.
+  * The machine's share: busy and steal time of every core from
+    /proc/stat over the run (the fake, the kernel's writeback and network
+    threads included), per item, and what the daemon wrote (wchar).  On a
+    shared VM items/s moves by +-15% from run to run; CPU and bytes per
+    item move much less, and the busy share says whether the cores were
+    the limit.
 
 Seeding: if the daemon accepts `backfill = yes` in an [account] section,
 the fake is started with --generate N.  Otherwise (the Mastodon connector
@@ -180,6 +186,26 @@ def proc_cpu(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def machine_cpu():
+    """(busy, steal) seconds of every core since boot, from /proc/stat:
+    busy is user + nice + system + irq + softirq (the kernel's writeback
+    and network threads included); steal is time the hypervisor gave to
+    other guests."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / CLK_TCK, v[7] / CLK_TCK
+
+
+def proc_written(pid):
+    """Bytes a process handed to write(2) and friends (wchar): its WAL,
+    its checkpoints and its sockets."""
+    with open("/proc/%d/io" % pid) as f:
+        for line in f:
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    return 0
 
 
 def proc_status(pid):
@@ -444,6 +470,7 @@ def main():
         sampler = Sampler(daemon, pid)
         sampler.start()
         cpu_d0, cpu_f0 = proc_cpu(pid), proc_cpu(fake.proc.pid)
+        (busy0, steal0), wchar0 = machine_cpu(), proc_written(pid)
         wall0 = time.time()
 
         if not backfill:
@@ -469,6 +496,9 @@ def main():
         sampler.join()
         cpu_d = proc_cpu(pid) - cpu_d0
         cpu_f = proc_cpu(fake.proc.pid) - cpu_f0
+        busy1, steal1 = machine_cpu()
+        busy, steal = busy1 - busy0, steal1 - steal0
+        written = proc_written(pid) - wchar0
         st1 = proc_status(pid)
         m = daemon.metrics()
         wall = t_drained - wall0
@@ -601,6 +631,14 @@ def main():
         log("daemon CPU per item (screening + actions): %.0f us -> capacity "
             "~%.0f items/s on one core if the platform were free"
             % (1e6 * cpu_d / n, n / cpu_d if cpu_d else 0))
+        ncpu = os.cpu_count() or 1
+        log("machine CPU per item (every core: daemon, fake, kernel threads): %.0f us "
+            "-> at most ~%.0f items/s on %d cores at 100%%; busy %.0f%% of them, "
+            "steal %.0f%% (other guests)"
+            % (1e6 * busy / n, n / busy * ncpu if busy else 0, ncpu,
+               100 * busy / (ncpu * wall), 100 * steal / (ncpu * wall)))
+        log("daemon wrote %.1f KB per item (WAL, checkpoints, sockets)"
+            % (written / 1024 / n))
         log("fake alone: %d pages / %d items served in %.2f s to a bare client "
             "= %.0f items/s, %.1f ms/page (the fake's ceiling)"
             % (s_pages, s_items, t_serve, s_items / max(1e-6, t_serve),
