@@ -316,13 +316,6 @@ items_inverse(unsigned bit)
 	}
 }
 
-static bool
-items_author_keyed(unsigned bit)
-{
-	return bit == ACT_BLOCK || bit == ACT_UNBLOCK || bit == ACT_MUTE ||
-	    bit == ACT_UNMUTE;
-}
-
 /* The params of a new action on the item: what screen.c writes. */
 static char *
 items_params(struct decide_ctx *c, unsigned bit)
@@ -383,12 +376,13 @@ items_queue(struct decide_ctx *c, unsigned bit, const char *params,
 		json_array_append_new(c->unsupported, json_string(action_name(bit)));
 		return 0;
 	}
-	if (items_author_keyed(bit) && c->it.author_id && c->it.author_id[0])
-		snprintf(key, sizeof key, "%s/author/%s/%s/%s/%lld", c->it.account,
-		    c->it.author_id, action_name(bit), c->verb, (long long)c->n);
-	else
-		snprintf(key, sizeof key, "%s/%s/%s/%s/%lld", c->it.account,
-		    c->it.item_id, action_name(bit), c->verb, (long long)c->n);
+	/*
+	 * The item's own key (API.md), for mute and block too: keyed by
+	 * the author, an approval of the author's next item took the key of
+	 * an earlier one (both decision 1) and sent nothing.
+	 */
+	snprintf(key, sizeof key, "%s/%s/%s/%s/%lld", c->it.account,
+	    c->it.item_id, action_name(bit), c->verb, (long long)c->n);
 	if (params == NULL)
 		params = own = items_params(c, bit);
 	rc = store_outbox_add(c->r->d->store, c->it.id, c->it.account, bit,
@@ -421,6 +415,19 @@ items_withdraw(struct decide_ctx *c, const struct store_outbox_row *row)
 }
 
 /*
+ * Whether a row may have reached the platform: it was tried before.  A
+ * try that did not count (a rate limit, a request cut off at a stop) gave
+ * its attempt back but left its error.
+ */
+static bool
+items_maybe_applied(const struct store_outbox_row *row)
+{
+	return row->state == STORE_OB_SENT || row->state == STORE_OB_DONE ||
+	    row->attempts > 0 || (row->last_error != NULL &&
+	    row->last_error[0] != '\0');
+}
+
+/*
  * Takes back one row of the item.  A row that never left is withdrawn.
  * Any other may have been applied: a done one; a pending one that was
  * tried before, whose answer was lost (a timeout, a 5xx after the
@@ -438,7 +445,7 @@ items_take_back(struct decide_ctx *c, const struct store_outbox_row *row)
 
 	if (row->state == STORE_OB_ABANDONED || row->state == STORE_OB_FAILED)
 		return 0;
-	if (row->state == STORE_OB_PENDING && row->attempts == 0)
+	if (row->state == STORE_OB_PENDING && !items_maybe_applied(row))
 		return items_withdraw(c, row);
 	if (row->state != STORE_OB_DONE && items_withdraw(c, row) == -1)
 		return -1;
@@ -449,9 +456,10 @@ items_take_back(struct decide_ctx *c, const struct store_outbox_row *row)
 	}
 	if (items_queue(c, inverse, row->params, &id) == -1)
 		return -1;
+	/* its request ends by the timeout after it left (updated_at) */
 	if (id != 0 && row->state == STORE_OB_SENT)
-		return store_outbox_defer(c->r->d->store, id, c->now +
-		    c->r->d->conf->request_timeout, &c->e);
+		return store_outbox_defer(c->r->d->store, id, row->updated_at +
+		    c->r->d->conf->request_timeout + 1, &c->e);
 	return 0;
 }
 
@@ -525,7 +533,16 @@ items_unapply(struct decide_ctx *c, const char *effects)
 			rc = -1;
 			break;
 		}
-		rc = items_queue(c, row.action, row.params, NULL);
+		/*
+		 * A delete or report that may have been carried out before it
+		 * was withdrawn is not queued again: a second report is a
+		 * second report, a second delete a failure.
+		 */
+		if (items_inverse(row.action) == 0 && items_maybe_applied(&row))
+			json_array_append_new(c->irreversible,
+			    json_string(action_name(row.action)));
+		else
+			rc = items_queue(c, row.action, row.params, NULL);
 		store_outbox_row_free(&row);
 	}
 	json_decref(ef);

@@ -49,6 +49,7 @@
 #define EXEC_MAX_INFLIGHT	128
 #define EXEC_REFILL_US		1000	/* answers wait when rows do */
 #define EXEC_SETTLE_US		20000	/* ... and when none do */
+#define EXEC_SETTLE_GIVEUP	10	/* s an answer's writes may fail */
 
 struct exec_job {
 	struct daemon	*d;
@@ -67,6 +68,7 @@ struct exec_job {
 	struct http_headers resp_headers;
 	char		*resp_body;
 	char		*transport_error;
+	time_t		 settle_failed_at; /* monotonic s, 0: never */
 	bool		 is_mail;	/* notification over SMTP */
 	char		*mail;
 	size_t		 maillen;
@@ -182,14 +184,32 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
  * nothing to write.  A failed statement fails the round: its writes are
  * rolled back and its answers settled again by the next one, with the
  * round's own backoff, instead of the row staying "sent" until a restart.
+ * Meanwhile the failed rounds hold up every other answer and every new
+ * action, so an answer whose writes still fail EXEC_SETTLE_GIVEUP seconds
+ * after the first failure is given up: its row stays "sent" and is
+ * resent with its key at the next start.
  */
 static void
-exec_store_failed(struct daemon *d, const struct exec_job *j,
+exec_store_failed(struct daemon *d, struct exec_job *j,
     const struct store_err *e)
 {
+	struct timespec	ts;
+
+	if (store_outbox_conflict(d->store)) {
+		log_warnx("outbox %lld: %s", (long long)j->row, e->msg);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (j->settle_failed_at == 0)
+		j->settle_failed_at = ts.tv_sec;
+	else if (ts.tv_sec - j->settle_failed_at >= EXEC_SETTLE_GIVEUP) {
+		log_err("outbox %lld: %s; given up after %ds: the row stays "
+		    "\"sent\" and is resent with its key at the next start",
+		    (long long)j->row, e->msg, EXEC_SETTLE_GIVEUP);
+		return;
+	}
 	log_warnx("outbox %lld: %s", (long long)j->row, e->msg);
-	if (!store_outbox_conflict(d->store))
-		d->exec_round_failed = true;
+	d->exec_round_failed = true;
 }
 
 /* A failed row needs a human: its item goes back to the editors' queue. */

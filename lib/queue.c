@@ -416,7 +416,10 @@ queue_summaries(struct store *st, sqlite3_stmt *s, struct store_err *e)
 
 /*
  * The author's other items: those filled into author_items
- * (store_author_items_index), and those after its mark, by rowid.
+ * (store_author_items_index), and those after its mark, by rowid.  The
+ * unary + keeps SQLite off the unique index on (platform, account,
+ * item_id) for the latter: without statistics it prefers that to the
+ * rowid range, and reads every item of the account.
  */
 static const char sql_author_items[] =
     "WITH me AS (SELECT a.id AS author, i.platform, i.account, i.author_id"
@@ -428,10 +431,16 @@ static const char sql_author_items[] =
     " SELECT o.id FROM items o WHERE o.id != ?1 AND o.id IN ("
     "  SELECT x.item FROM author_items x JOIN me ON x.author = me.author"
     "  UNION"
-    "  SELECT t.id FROM items t JOIN me ON t.platform = me.platform"
-    "  AND t.account = me.account AND t.author_id = me.author_id"
+    "  SELECT t.id FROM items t JOIN me ON +t.platform = me.platform"
+    "  AND +t.account = me.account AND +t.author_id = me.author_id"
     "  WHERE t.id > (SELECT upto FROM mark))"
     " ORDER BY o.created_at DESC, o.id DESC LIMIT ?2";
+
+const char *
+queue_author_items_sql(void)
+{
+	return sql_author_items;
+}
 
 json_t *
 queue_author_items(struct store *st, int64_t item, size_t limit,

@@ -48,6 +48,8 @@ json_t	*queue_item_summary(struct store *, int64_t item, struct store_err *);
 /* Earlier items of the same author (newest first, at most limit). */
 json_t	*queue_author_items(struct store *, int64_t item, size_t limit,
 	    struct store_err *);
+/* Its SQL, for tests that look at its query plan. */
+const char	*queue_author_items_sql(void);
 /* {"parent_id", "parent": summary|null, "replies": [summaries]} */
 json_t	*queue_thread(struct store *, int64_t item, struct store_err *);
 /* [{"author","text","created_at"}] */

@@ -833,7 +833,7 @@ def test_undo_of_a_try_whose_answer_was_lost():
         check(rows[0][0] in [w["outbox"] for w in obj["withdrawn"]],
               "the pending mute was not withdrawn: %r" % obj)
         fake.clear_faults()
-        wait_for("the author unmuted", lambda: target not in fake.get("/_fake/state")["muted"], 30)
+        wait_for("the author unmuted", lambda: target not in fake.get("/_fake/state")["muted"], 60)
         time.sleep(1.5)
         check(target not in fake.get("/_fake/state")["muted"], "muted again after the unmute")
         check([r[1] for r in mute_row()] == ["abandoned"], "mute rows %r" % mute_row())

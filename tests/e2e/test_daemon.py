@@ -521,6 +521,32 @@ def test_confirmation_that_cannot_be_stored_is_settled_again():
         done = exactly_once(d, fake)
         n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
         check(n == done, "%d action.confirmed entries for %d done actions" % (n, done))
+
+        # a write that keeps failing is given up after a while, so that
+        # the actions after it still go out; its row is resent at the start
+        con = sqlite3.connect(os.path.join(d.state, "netiquetted.db"), timeout=30)
+        con.execute("CREATE TRIGGER test_refuse BEFORE UPDATE OF state ON outbox"
+                    " WHEN NEW.state = 'done'"
+                    " BEGIN SELECT RAISE(ABORT, 'test: outbox write refused'); END")
+        con.commit()
+        fake.post("/_fake/seed", [{"author": "rüpel", "text": "Halt die Fresse, du Wichser"}])
+        wait_for("a confirmation given up", lambda: "given up after" in d.read_log(), 60)
+        before = len([a for a in fake.actions()["actions"] if a["applied"]])
+        fake.post("/_fake/seed", [{"author": "flegel", "text": "Du bist ein Vollidiot und ein Arschloch"}])
+        wait_for("the next item's actions sent all the same", lambda: len(
+            [a for a in fake.actions()["actions"] if a["applied"]]) > before, 30)
+        check(d.proc.poll() is None, "daemon died on a failed outbox write")
+        con.execute("DROP TRIGGER test_refuse")
+        con.commit()
+        con.close()
+        con = None
+        d.stop()
+        d.start()
+        wait_for("every row confirmed after the restart", lambda: db_query(
+            d.state, "SELECT COUNT(*) FROM outbox WHERE state != 'done'")[0][0] == 0, 60)
+        done = exactly_once(d, fake)
+        n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
+        check(n == done, "%d action.confirmed entries for %d done actions" % (n, done))
         audit_ok(d)
     finally:
         if con is not None:

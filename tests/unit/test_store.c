@@ -736,6 +736,29 @@ test_author_items(struct store **stp)
 	CHECK_INT(store_author_items_index(st, &n, &e), 0);
 	CHECK_INT(n, STORE_AUTHOR_ITEMS_BATCH);
 	CHECK(!store_author_items_due(st));
+	/* the items past the mark by rowid, not every item of the account */
+	{
+		sqlite3_stmt	*s = NULL;
+		char		 sql[2048];
+		bool		 by_rowid = false, by_account = false;
+
+		snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
+		    queue_author_items_sql());
+		CHECK_INT(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL),
+		    SQLITE_OK);
+		while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(s, 3);
+
+			if (strncmp(d, "SEARCH t USING INTEGER PRIMARY KEY",
+			    34) == 0)
+				by_rowid = true;
+			if (strncmp(d, "SEARCH t USING INDEX", 20) == 0 ||
+			    strncmp(d, "SCAN t", 6) == 0)
+				by_account = true;
+		}
+		sqlite3_finalize(s);
+		CHECK(by_rowid && !by_account);
+	}
 
 	/* a store of schema 6: items_author, no author_items */
 	CHECK_INT(store_exec(st, "DROP TABLE author_items;"
