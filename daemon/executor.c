@@ -131,9 +131,14 @@ exec_backoff(struct daemon *d, int attempts)
 	return (int64_t)(t < 1 ? 1 : t);
 }
 
+/*
+ * The entry of one transition.  withdrawn: the platform answered for a
+ * row an editor had withdrawn while its request was out; the entry says
+ * so, and the row stays withdrawn.
+ */
 static void
 exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
-    const char *error)
+    const char *error, bool withdrawn)
 {
 	struct store_err	 e = { { 0 } };
 	json_t			*detail;
@@ -150,9 +155,10 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 	    audit_plain(j->idem_key) && (error == NULL || audit_plain(error))) {
 		xasprintf(&text, "{\"account\":\"%s\",\"action\":\"%s\","
 		    "\"attempt\":%d,%s%s%s\"idempotency_key\":\"%s\","
-		    "\"outbox\":%lld}", j->account, action, j->attempts,
+		    "\"outbox\":%lld%s}", j->account, action, j->attempts,
 		    error != NULL ? "\"error\":\"" : "", error != NULL ? error : "",
-		    error != NULL ? "\"," : "", j->idem_key, (long long)j->row);
+		    error != NULL ? "\"," : "", j->idem_key, (long long)j->row,
+		    withdrawn ? ",\"withdrawn\":true" : "");
 		rc = audit_append_text(d->store, "daemon", kind, j->item, text,
 		    NULL, &e);
 		free(text);
@@ -162,6 +168,8 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
 		    "idempotency_key", j->idem_key, "attempt", j->attempts);
 		if (error != NULL)
 			json_object_set_new(detail, "error", json_string(error));
+		if (withdrawn)
+			json_object_set_new(detail, "withdrawn", json_true());
 		rc = audit_append(d->store, "daemon", kind, j->item, detail,
 		    NULL, &e);
 		json_decref(detail);
@@ -227,7 +235,7 @@ exec_fail(struct daemon *d, struct exec_job *j, const char *error)
 			ok = store_queue_put(d->store, j->item, j->action,
 			    daemon_now(d), &e) >= 0;
 		if (ok)
-			exec_audit(d, j, "action.failed", error);
+			exec_audit(d, j, "action.failed", error, false);
 		store_txn_end(d->store, own, ok, &e);
 	}
 	if (e.msg[0])
@@ -320,8 +328,17 @@ exec_settle(struct daemon *d, struct exec_job *j)
 	switch (st) {
 	case CONN_OK:
 		if (store_outbox_mark_done(d->store, j->row, now, &e) == 0)
-			exec_audit(d, j, "action.confirmed", NULL);
-		else
+			exec_audit(d, j, "action.confirmed", NULL, false);
+		else if (store_outbox_conflict(d->store)) {
+			/*
+			 * Withdrawn while on the wire, done all the same: the
+			 * audit must show what the platform did (the editor's
+			 * inverse, if there is one, follows it).
+			 */
+			log_info("outbox %lld: confirmed after it was "
+			    "withdrawn (%s)", (long long)j->row, e.msg);
+			exec_audit(d, j, "action.confirmed", NULL, true);
+		} else
 			exec_store_failed(d, j, &e);
 		d->m.actions_done[exec_bit_index(j->action)]++;
 		break;
@@ -595,7 +612,7 @@ exec_stage(struct daemon *d)
 				d->exec_round_failed = true;
 			continue;
 		}
-		exec_audit(d, j, "action.sent", NULL);
+		exec_audit(d, j, "action.sent", NULL, false);
 		TAILQ_INSERT_TAIL(&d->exec_staged, j, entry);
 		d->exec_nstaged++;
 		if (!store_in_transaction(d->store))

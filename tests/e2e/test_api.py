@@ -841,6 +841,57 @@ def test_undo_of_a_try_whose_answer_was_lost():
         fake.clear_faults()
 
 
+def test_undo_while_the_request_is_on_the_wire():
+    """An undo that withdraws a mute whose request is out: the unmute
+    waits until that request has ended, so it cannot be overtaken, and
+    when the platform confirms the withdrawn mute the audit says so (an
+    action.confirmed entry marked withdrawn): before, the confirmation
+    of a withdrawn row was only logged."""
+    fake, a = S["fake"], S["anna"]
+    fake.post("/_fake/seed", [{"author": "troll10@example.org", "text": "Du bist ein Idiot, ehrlich"}])
+
+    def item():
+        try:
+            return find("Idiot, ehrlich", "open")
+        except AssertionError:
+            return None
+    it = wait_for("the new item in the queue", item, 60)
+    db = os.path.join(S["d"].state, "netiquetted.db")
+
+    def query(sql, *args):
+        con = sqlite3.connect(db, timeout=10)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+    try:
+        fake.faults(slow_ms=3000)
+        st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                           {"decision": "approve", "reason": "Beleidigung"})
+        check(st == 200, "approve %d %r" % (st, obj))
+        target = obj["item"]["author"]["id"]
+        row = wait_for("the mute on the wire", lambda: query(
+            "SELECT id FROM outbox WHERE item = ? AND action = 'mute' AND state = 'sent'",
+            it["id"]), 30)[0][0]
+        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
+        check(st == 200, "undo %d %r" % (st, obj))
+        check(row in [w["outbox"] for w in obj["withdrawn"]], "mute not withdrawn: %r" % obj)
+        check([q for q in obj["queued"] if q["action"] == "unmute"], "no unmute: %r" % obj)
+        wait_for("the withdrawn mute's confirmation in the audit", lambda: query(
+            "SELECT seq FROM audit WHERE kind = 'action.confirmed'"
+            " AND json_extract(detail, '$.outbox') = ?"
+            " AND json_extract(detail, '$.withdrawn') = 1", row), 30)
+        fake.clear_faults()
+        wait_for("the author unmuted", lambda: target not in fake.get("/_fake/state")["muted"], 60)
+        acts = [x["kind"] for x in fake.actions()["actions"]
+                if x["target"] == target and x["applied"] and x["kind"] in ("mute", "unmute")]
+        check(acts == ["mute", "unmute"], "mute and unmute in this order: %r" % acts)
+        check(query("SELECT state FROM outbox WHERE id = ?", row) == [("abandoned",)],
+              "the withdrawn row: %r" % query("SELECT state FROM outbox WHERE id = ?", row))
+    finally:
+        fake.clear_faults()
+
+
 def test_audit_verifies():
     rc, out, err = S["d"].audit_verify()
     check(rc == 0, "audit verify: %s %s" % (out, err))
@@ -866,7 +917,8 @@ if __name__ == "__main__":
                    test_proxy_config_errors, test_users_admin,
                    test_healthz_while_logins_pending,
                    test_login_void_after_password_change,
-                   test_undo_of_a_try_whose_answer_was_lost, test_audit_verifies,
+                   test_undo_of_a_try_whose_answer_was_lost,
+                   test_undo_while_the_request_is_on_the_wire, test_audit_verifies,
                    test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code
