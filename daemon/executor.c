@@ -888,7 +888,8 @@ executor_start(struct daemon *d)
 void
 executor_flush(struct daemon *d)
 {
-	struct store_err e = { { 0 } };
+	struct store_err	e = { { 0 } };
+	struct metrics		saved;
 
 	if (TAILQ_EMPTY(&d->exec_answered))
 		return;
@@ -896,6 +897,7 @@ executor_flush(struct daemon *d)
 		log_warnx("outbox: %s", e.msg);
 		return;
 	}
+	saved = d->m;
 	d->exec_round_failed = false;
 	exec_settle_answered(d);
 	if (d->exec_round_failed) {
@@ -903,12 +905,14 @@ executor_flush(struct daemon *d)
 		    "(logged above); the rows stay \"sent\" and are resent "
 		    "with their keys on next start");
 		store_rollback(d->store);
+		d->m = saved;	/* daemon.stop counts what was stored */
 		return;
 	}
 	if (store_commit(d->store, &e) == -1) {
 		/* the rows stay "sent": resent with their keys on next start */
 		log_warnx("outbox: commit of confirmations failed: %s", e.msg);
 		store_rollback(d->store);
+		d->m = saved;
 	}
 }
 
