@@ -1650,6 +1650,14 @@ store_outbox_get(struct store *st, int64_t id, struct store_outbox_row *r,
 	return store_fail(st, e, "outbox get");
 }
 
+/* Starts a guarded transition: its statement, and no conflict yet. */
+static sqlite3_stmt *
+store_outbox_stmt(struct store *st, const char *sql, struct store_err *e)
+{
+	st->outbox_conflict = false;
+	return store_stmt(st, sql, e);
+}
+
 /*
  * Finishes a guarded transition: when no row changed, says which state the
  * row was in, so the executor's log shows the illegal move.
@@ -1689,8 +1697,7 @@ store_outbox_mark_sent(struct store *st, int64_t id, int64_t now,
 {
 	sqlite3_stmt *s;
 
-	st->outbox_conflict = false;
-	if ((s = store_stmt(st, sql_ob_sent, e)) == NULL)
+	if ((s = store_outbox_stmt(st, sql_ob_sent, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
@@ -1705,8 +1712,7 @@ store_outbox_mark_done(struct store *st, int64_t id, int64_t now,
 {
 	sqlite3_stmt *s;
 
-	st->outbox_conflict = false;
-	if ((s = store_stmt(st, sql_ob_done, e)) == NULL)
+	if ((s = store_outbox_stmt(st, sql_ob_done, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
@@ -1721,8 +1727,7 @@ store_outbox_retry(struct store *st, int64_t id, int64_t next_at,
 {
 	sqlite3_stmt *s;
 
-	st->outbox_conflict = false;
-	if ((s = store_stmt(st, sql_ob_retry, e)) == NULL)
+	if ((s = store_outbox_stmt(st, sql_ob_retry, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, next_at);
@@ -1753,8 +1758,7 @@ store_outbox_mark_failed(struct store *st, int64_t id, const char *error,
 {
 	sqlite3_stmt *s;
 
-	st->outbox_conflict = false;
-	if ((s = store_stmt(st, sql_ob_failed, e)) == NULL)
+	if ((s = store_outbox_stmt(st, sql_ob_failed, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	bind_text(s, 2, error);
@@ -1770,8 +1774,7 @@ store_outbox_abandon(struct store *st, int64_t id, const char *reason,
 {
 	sqlite3_stmt *s;
 
-	st->outbox_conflict = false;
-	if ((s = store_stmt(st, sql_ob_abandon, e)) == NULL)
+	if ((s = store_outbox_stmt(st, sql_ob_abandon, e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	bind_text(s, 2, reason);

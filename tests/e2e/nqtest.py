@@ -205,11 +205,11 @@ class Daemon:
             return f.read()
 
 
-def db_query(state, sql):
+def db_query(state, sql, *args):
     import sqlite3
     con = sqlite3.connect(os.path.join(state, "netiquetted.db"), timeout=30)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, args).fetchall()
     finally:
         con.close()
 

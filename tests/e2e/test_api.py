@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nqtest import (CTL, DAEMON, SRC, Daemon, Fake, check,  # noqa: E402
-                    run_tests, wait_for)
+                    db_query, run_tests, wait_for)
 
 RULES = os.path.join(SRC, "tests", "fixtures", "api", "rules")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -151,6 +151,26 @@ def find(text_part, state="all"):
         if text_part in it["text"]:
             return it
     raise AssertionError("no queue item with %r" % text_part)
+
+
+def new_open_item(author, text):
+    """Seeds one comment and waits for it in the queue, open."""
+    S["fake"].post("/_fake/seed", [{"author": author, "text": text}])
+
+    def item():
+        try:
+            return find(text, "open")
+        except AssertionError:
+            return None
+    return wait_for("%r in the queue" % text, item, 60)
+
+
+def approve(it):
+    """Approves a queue item; the decision's answer."""
+    st, obj, _ = S["anna"].req("POST", "/api/items/%d/decide" % it["id"],
+                               {"decision": "approve", "reason": "Beleidigung"})
+    check(st == 200, "approve %d %r" % (st, obj))
+    return obj
 
 
 def test_headers_and_static():
@@ -792,30 +812,15 @@ def test_undo_of_a_try_whose_answer_was_lost():
     must count it as maybe applied: withdraw it and send the unmute.
     Before, it was only withdrawn, and the author stayed muted."""
     fake, a = S["fake"], S["anna"]
-    fake.post("/_fake/seed", [{"author": "troll9@example.org", "text": "Du bist ein Idiot, wirklich"}])
-
-    def item():
-        try:
-            return find("Idiot, wirklich", "open")
-        except AssertionError:
-            return None
-    it = wait_for("the new item in the queue", item, 60)
+    it = new_open_item("troll9@example.org", "Du bist ein Idiot, wirklich")
     check("mute" in it["proposed"], "proposed %r" % it["proposed"])
-    db = os.path.join(S["d"].state, "netiquetted.db")
 
     def mute_row():
-        con = sqlite3.connect(db, timeout=10)
-        try:
-            return con.execute("SELECT id, state, attempts FROM outbox WHERE item = ?"
-                               " AND action = 'mute' ORDER BY id", (it["id"],)).fetchall()
-        finally:
-            con.close()
+        return db_query(S["d"].state, "SELECT id, state, attempts FROM outbox WHERE item = ?"
+                        " AND action = 'mute' ORDER BY id", it["id"])
     try:
         fake.faults(post_apply_5xx_rate=1.0)
-        st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
-                           {"decision": "approve", "reason": "Beleidigung"})
-        check(st == 200, "approve %d %r" % (st, obj))
-        target = obj["item"]["author"]["id"]
+        target = approve(it)["item"]["author"]["id"]
         wait_for("the mute applied at the fake", lambda: [
             x for x in fake.actions()["actions"] if x["kind"] == "mute" and x["applied"]
             and x["target"] == target], 30)
@@ -848,28 +853,13 @@ def test_undo_while_the_request_is_on_the_wire():
     action.confirmed entry marked withdrawn): before, the confirmation
     of a withdrawn row was only logged."""
     fake, a = S["fake"], S["anna"]
-    fake.post("/_fake/seed", [{"author": "troll10@example.org", "text": "Du bist ein Idiot, ehrlich"}])
-
-    def item():
-        try:
-            return find("Idiot, ehrlich", "open")
-        except AssertionError:
-            return None
-    it = wait_for("the new item in the queue", item, 60)
-    db = os.path.join(S["d"].state, "netiquetted.db")
+    it = new_open_item("troll10@example.org", "Du bist ein Idiot, ehrlich")
 
     def query(sql, *args):
-        con = sqlite3.connect(db, timeout=10)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
+        return db_query(S["d"].state, sql, *args)
     try:
         fake.faults(slow_ms=3000)
-        st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
-                           {"decision": "approve", "reason": "Beleidigung"})
-        check(st == 200, "approve %d %r" % (st, obj))
-        target = obj["item"]["author"]["id"]
+        target = approve(it)["item"]["author"]["id"]
         row = wait_for("the mute on the wire", lambda: query(
             "SELECT id FROM outbox WHERE item = ? AND action = 'mute' AND state = 'sent'",
             it["id"]), 30)[0][0]

@@ -75,6 +75,32 @@ def caught_up(d, n):
     return d.items_new() >= n and d.outbox_pending() == 0
 
 
+def applied(fake):
+    """How many actions the fake applied."""
+    return len([a for a in fake.actions()["actions"] if a["applied"]])
+
+
+def confirmed_exactly_once(d, fake):
+    """exactly_once, and one action.confirmed entry per done row."""
+    done = exactly_once(d, fake)
+    n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
+    check(n == done, "%d action.confirmed entries for %d done actions" % (n, done))
+    return done
+
+
+def refuse(con, what, when, why):
+    """A trigger that makes the daemon's write `what` (e.g. "INSERT ON
+    audit") fail when `when` holds, with the message `why`."""
+    con.execute("CREATE TRIGGER test_refuse BEFORE %s WHEN %s"
+                " BEGIN SELECT RAISE(ABORT, '%s'); END" % (what, when, why))
+    con.commit()
+
+
+def allow(con):
+    con.execute("DROP TRIGGER test_refuse")
+    con.commit()
+
+
 def test_demo_thread_exactly_once():
     fake = Fake(seed=DEMO)
     d = Daemon(fake, mode="auto").start()
@@ -84,11 +110,9 @@ def test_demo_thread_exactly_once():
         wait_for("all %d items screened and sent" % n, lambda: caught_up(d, n), 120)
         items = db_query(d.state, "SELECT COUNT(*) FROM items")[0][0]
         check(items == n, "store has %d items, expected %d" % (items, n))
-        done = exactly_once(d, fake)
-        check(done > 0, "no action was sent")
         # every sent action has its audit entries: sent and confirmed
-        confirmed = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
-        check(confirmed == done, "%d confirmed audit entries for %d done actions" % (confirmed, done))
+        done = confirmed_exactly_once(d, fake)
+        check(done > 0, "no action was sent")
         # the flagged items are exactly those netiquettectl flags for the same texts
         texts = db_query(d.state, "SELECT item_id, text, kind FROM items")
         flagged_db = {r[0] for r in db_query(
@@ -216,11 +240,9 @@ def test_kill9_loses_nothing_repeats_nothing():
         dup = db_query(d.state, "SELECT COUNT(*) FROM (SELECT platform, account, item_id "
                        "FROM items GROUP BY 1, 2, 3 HAVING COUNT(*) > 1)")[0][0]
         check(dup == 0, "%d duplicated items" % dup)
-        done = exactly_once(d, fake)
+        done = confirmed_exactly_once(d, fake)
         check(done > 0, "no actions in the kill run")
         audit_ok(d)
-        confirmed = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
-        check(confirmed == done, "audit has %d confirmations, outbox %d done" % (confirmed, done))
     finally:
         d.stop()
         fake.stop()
@@ -416,16 +438,6 @@ def test_action_without_audit_entry_never_leaves():
     d = Daemon(fake, mode="auto").start()
     con = None
 
-    def refuse(kind):
-        con.execute("CREATE TRIGGER test_refuse BEFORE INSERT ON audit"
-                    " WHEN NEW.kind = '%s'"
-                    " BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END" % kind)
-        con.commit()
-
-    def allow():
-        con.execute("DROP TRIGGER test_refuse")
-        con.commit()
-
     def items():
         return db_query(d.state, "SELECT COUNT(*) FROM items")[0][0]
 
@@ -437,7 +449,7 @@ def test_action_without_audit_entry_never_leaves():
     try:
         wait_for("first item screened", lambda: d.items_new() >= 1, 30)
         con = sqlite3.connect(os.path.join(d.state, "netiquetted.db"), timeout=30)
-        refuse("action.sent")
+        refuse(con, "INSERT ON audit", "NEW.kind = 'action.sent'", "test: audit refused")
         fake.post("/_fake/seed", [
             {"author": "pöbler%d" % i, "text": "Du bist ein Vollidiot und ein Arschloch"}
             for i in range(3)])
@@ -449,12 +461,13 @@ def test_action_without_audit_entry_never_leaves():
               "an action left without its audit entry")
         check(db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.sent'")[0][0] == 0,
               "an action.sent entry got in despite the trigger")
-        allow()
+        allow(con)
         wait_for("actions sent", lambda: caught_up(d, 4) and len(fake.actions()["actions"]) > 0, 60)
         first = exactly_once(d, fake)
         check(first > 0, "no action was sent after the trigger went")
 
-        refuse("action.confirmed")
+        refuse(con, "INSERT ON audit", "NEW.kind = 'action.confirmed'",
+               "test: audit refused")
         before = d.read_log().count("test: audit refused")
         fake.post("/_fake/seed", [
             {"author": "rüpel%d" % i, "text": "Halt die Fresse, du Wichser"} for i in range(2)]
@@ -467,7 +480,7 @@ def test_action_without_audit_entry_never_leaves():
         check(refused < 200, "a failing round was retried %d times in ~3 s" % refused)
         check(done_metric() <= first, "done counted %d times for %d done actions"
               % (done_metric(), first))
-        allow()
+        allow(con)
         con.close()
         con = None
         wait_for("all 7 items screened and acted on", lambda: caught_up(d, 7), 60)
@@ -499,54 +512,39 @@ def test_confirmation_that_cannot_be_stored_is_settled_again():
     try:
         wait_for("first item screened", lambda: d.items_new() >= 1, 30)
         con = sqlite3.connect(os.path.join(d.state, "netiquetted.db"), timeout=30)
-        con.execute("CREATE TRIGGER test_refuse BEFORE UPDATE OF state ON outbox"
-                    " WHEN NEW.state = 'done'"
-                    " BEGIN SELECT RAISE(ABORT, 'test: outbox write refused'); END")
-        con.commit()
+        refuse(con, "UPDATE OF state ON outbox", "NEW.state = 'done'",
+               "test: outbox write refused")
         fake.post("/_fake/seed", [{"author": "pöbler", "text": "Du bist ein Vollidiot und ein Arschloch"}])
-        wait_for("the actions applied", lambda: len(
-            [a for a in fake.actions()["actions"] if a["applied"]]) >= 2, 60)
+        wait_for("the actions applied", lambda: applied(fake) >= 2, 60)
         wait_for("a confirmation refused",
                  lambda: d.read_log().count("test: outbox write refused") >= 1, 30)
         time.sleep(2)
         rows = db_query(d.state, "SELECT state FROM outbox")
         check(rows and all(r[0] == "sent" for r in rows), "outbox rows %r" % rows)
         check(d.proc.poll() is None, "daemon died on a failed outbox write")
-        con.execute("DROP TRIGGER test_refuse")
-        con.commit()
-        con.close()
-        con = None
+        allow(con)
         wait_for("every row confirmed without a restart", lambda: db_query(
             d.state, "SELECT COUNT(*) FROM outbox WHERE state != 'done'")[0][0] == 0, 30)
-        done = exactly_once(d, fake)
-        n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
-        check(n == done, "%d action.confirmed entries for %d done actions" % (n, done))
+        confirmed_exactly_once(d, fake)
 
         # a write that keeps failing is given up after a while, so that
         # the actions after it still go out; its row is resent at the start
-        con = sqlite3.connect(os.path.join(d.state, "netiquetted.db"), timeout=30)
-        con.execute("CREATE TRIGGER test_refuse BEFORE UPDATE OF state ON outbox"
-                    " WHEN NEW.state = 'done'"
-                    " BEGIN SELECT RAISE(ABORT, 'test: outbox write refused'); END")
-        con.commit()
+        refuse(con, "UPDATE OF state ON outbox", "NEW.state = 'done'",
+               "test: outbox write refused")
         fake.post("/_fake/seed", [{"author": "rüpel", "text": "Halt die Fresse, du Wichser"}])
         wait_for("a confirmation given up", lambda: "given up after" in d.read_log(), 60)
-        before = len([a for a in fake.actions()["actions"] if a["applied"]])
+        before = applied(fake)
         fake.post("/_fake/seed", [{"author": "flegel", "text": "Du bist ein Vollidiot und ein Arschloch"}])
-        wait_for("the next item's actions sent all the same", lambda: len(
-            [a for a in fake.actions()["actions"] if a["applied"]]) > before, 30)
+        wait_for("the next item's actions sent all the same", lambda: applied(fake) > before, 30)
         check(d.proc.poll() is None, "daemon died on a failed outbox write")
-        con.execute("DROP TRIGGER test_refuse")
-        con.commit()
+        allow(con)
         con.close()
         con = None
         d.stop()
         d.start()
         wait_for("every row confirmed after the restart", lambda: db_query(
             d.state, "SELECT COUNT(*) FROM outbox WHERE state != 'done'")[0][0] == 0, 60)
-        done = exactly_once(d, fake)
-        n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.confirmed'")[0][0]
-        check(n == done, "%d action.confirmed entries for %d done actions" % (n, done))
+        confirmed_exactly_once(d, fake)
         audit_ok(d)
     finally:
         if con is not None:
