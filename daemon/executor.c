@@ -225,18 +225,30 @@ static void
 exec_fail(struct daemon *d, struct exec_job *j, const char *error)
 {
 	struct store_err	e = { { 0 } };
-	bool			own;
+	bool			own, withdrawn = false;
 
 	if (store_txn_begin(d->store, &own, &e) == 0) {
 		bool ok = store_outbox_mark_failed(d->store, j->row, error,
 		    daemon_now(d), &e) == 0;
 
+		withdrawn = !ok && store_outbox_conflict(d->store);
 		if (ok && j->item > 0)
 			ok = store_queue_put(d->store, j->item, j->action,
 			    daemon_now(d), &e) >= 0;
 		if (ok)
 			exec_audit(d, j, "action.failed", error, false);
 		store_txn_end(d->store, own, ok, &e);
+	}
+	if (withdrawn) {
+		/*
+		 * An editor withdrew the row while its request was out, and
+		 * the platform refused it: no failure to put before anyone,
+		 * but the audit shows the refusal as it shows a confirmation.
+		 */
+		log_info("outbox %lld: refused after it was withdrawn: %s",
+		    (long long)j->row, error);
+		exec_audit(d, j, "action.failed", error, true);
+		return;
 	}
 	if (e.msg[0])
 		exec_store_failed(d, j, &e);
@@ -259,12 +271,17 @@ exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
 		exec_fail(d, j, why);
 		return;
 	}
-	d->m.actions_retried++;
 	if (store_outbox_retry(d->store, j->row, at, error, counts,
 	    daemon_now(d), &e) == -1) {
-		exec_store_failed(d, j, &e);
+		if (store_outbox_conflict(d->store))
+			log_info("outbox %lld: not retried, it was withdrawn "
+			    "while its request was out (%s)", (long long)j->row,
+			    error);
+		else
+			exec_store_failed(d, j, &e);
 		return;
 	}
+	d->m.actions_retried++;
 	log_info("account %s: %s of %s retried in %llds: %s", j->account,
 	    action_name(j->action), j->ca.item_id ? j->ca.item_id : "?",
 	    (long long)(at - daemon_now(d)), error);

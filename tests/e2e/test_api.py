@@ -882,6 +882,47 @@ def test_undo_while_the_request_is_on_the_wire():
         fake.clear_faults()
 
 
+def test_refusal_of_a_withdrawn_request():
+    """A mute withdrawn by an undo while its request is out, which the
+    platform then refuses (422): the editor's withdrawal stands, so it is
+    no failure for the editors' queue and no failed action in /metrics,
+    but the audit shows the refusal (action.failed, marked withdrawn).
+    Before, it was counted and logged as failed for good."""
+    fake, a, d = S["fake"], S["anna"], S["d"]
+    it = new_open_item("troll11@example.org", "Du bist ein Idiot, wirklich")
+
+    def query(sql, *args):
+        return db_query(d.state, sql, *args)
+
+    def failed_mutes():
+        return d.metrics()['netiquetted_actions_total{action="mute",result="failed"}']
+    before, log_from = failed_mutes(), len(d.read_log())
+    try:
+        fake.faults(slow_ms=3000, fail_next=[{"path": "/api/v1/accounts/", "status": 422,
+                                             "count": 1}])
+        approve(it)
+        row = wait_for("the mute on the wire", lambda: query(
+            "SELECT id FROM outbox WHERE item = ? AND action = 'mute' AND state = 'sent'",
+            it["id"]), 30)[0][0]
+        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
+        check(st == 200, "undo %d %r" % (st, obj))
+        check(row in [w["outbox"] for w in obj["withdrawn"]], "mute not withdrawn: %r" % obj)
+        wait_for("the refusal of the withdrawn mute in the audit", lambda: query(
+            "SELECT seq FROM audit WHERE kind = 'action.failed'"
+            " AND json_extract(detail, '$.outbox') = ?"
+            " AND json_extract(detail, '$.withdrawn') = 1", row), 30)
+        fake.clear_faults()
+        check(query("SELECT state FROM outbox WHERE id = ?", row) == [("abandoned",)],
+              "the withdrawn row: %r" % query("SELECT state FROM outbox WHERE id = ?", row))
+        check(failed_mutes() == before, "a withdrawn mute counted as failed: %r -> %r" % (
+            before, failed_mutes()))
+        log = d.read_log()[log_from:]
+        check("failed for good" not in log, "logged as failed for good: %s" % log[-2000:])
+        check("refused after it was withdrawn" in log, "no log line for the refusal")
+    finally:
+        fake.clear_faults()
+
+
 def test_audit_verifies():
     rc, out, err = S["d"].audit_verify()
     check(rc == 0, "audit verify: %s %s" % (out, err))
@@ -908,7 +949,8 @@ if __name__ == "__main__":
                    test_healthz_while_logins_pending,
                    test_login_void_after_password_change,
                    test_undo_of_a_try_whose_answer_was_lost,
-                   test_undo_while_the_request_is_on_the_wire, test_audit_verifies,
+                   test_undo_while_the_request_is_on_the_wire,
+                   test_refusal_of_a_withdrawn_request, test_audit_verifies,
                    test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code
