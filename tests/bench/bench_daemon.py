@@ -45,6 +45,11 @@ How it measures, and why that way:
     shared VM items/s moves by +-15% from run to run; CPU and bytes per
     item move much less, and the busy share says whether the cores were
     the limit.
+  * The event loop's share: its CPU per item and how it spent the run
+    (on a CPU, waiting for one, idle or blocked), from the main thread's
+    /proc schedstat.  Every page's store work and every action's request
+    run on it, so its CPU per item is the ceiling on items/s however many
+    cores there are.
 
 Seeding: if the daemon accepts `backfill = yes` in an [account] section,
 the fake is started with --generate N.  Otherwise (the Mastodon connector
@@ -186,6 +191,17 @@ def proc_cpu(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def loop_sched(pid):
+    """(on-CPU, runnable-but-waiting) seconds of the event loop, the main
+    thread, from /proc/PID/task/PID/schedstat: the loop is the daemon's
+    serial part (the parser and the checkpointer run beside it), so its
+    CPU per item bounds items/s on any number of cores, and its wait says
+    how often another thread or process held the CPU it needed."""
+    with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
+        run, wait = f.read().split()[:2]
+    return int(run) / 1e9, int(wait) / 1e9
 
 
 def machine_cpu():
@@ -471,6 +487,7 @@ def main():
         sampler.start()
         cpu_d0, cpu_f0 = proc_cpu(pid), proc_cpu(fake.proc.pid)
         (busy0, steal0), wchar0 = machine_cpu(), proc_written(pid)
+        loop0 = loop_sched(pid)
         wall0 = time.time()
 
         if not backfill:
@@ -499,6 +516,8 @@ def main():
         busy1, steal1 = machine_cpu()
         busy, steal = busy1 - busy0, steal1 - steal0
         written = proc_written(pid) - wchar0
+        loop1 = loop_sched(pid)
+        loop_run, loop_wait = loop1[0] - loop0[0], loop1[1] - loop0[1]
         st1 = proc_status(pid)
         m = daemon.metrics()
         wall = t_drained - wall0
@@ -631,6 +650,11 @@ def main():
         log("daemon CPU per item (screening + actions): %.0f us -> capacity "
             "~%.0f items/s on one core if the platform were free"
             % (1e6 * cpu_d / n, n / cpu_d if cpu_d else 0))
+        log("event loop (the serial part): %.0f us of CPU per item -> at most ~%.0f "
+            "items/s; on a CPU %.0f%% of the run, waiting for one %.0f%%, idle or "
+            "blocked %.0f%%" % (1e6 * loop_run / n, n / loop_run if loop_run else 0,
+                               100 * loop_run / wall, 100 * loop_wait / wall,
+                               max(0.0, 100 * (wall - loop_run - loop_wait) / wall)))
         ncpu = os.cpu_count() or 1
         log("machine CPU per item (every core: daemon, fake, kernel threads): %.0f us "
             "-> at most ~%.0f items/s on %d cores at 100%%; busy %.0f%% of them, "
