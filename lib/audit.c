@@ -64,11 +64,17 @@ static const char sql_audit_query[] =
  */
 struct audit_sha {
 	EVP_MD_CTX	*ctx;
+	bool		 own;		/* else the store's (store_sha256) */
 };
 
 static void
-audit_sha_init(struct audit_sha *h)
+audit_sha_init(struct audit_sha *h, struct store *st)
 {
+	if (st != NULL && (h->ctx = store_sha256(st)) != NULL) {
+		h->own = false;
+		return;
+	}
+	h->own = true;
 	if ((h->ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
 		abort();
@@ -82,6 +88,14 @@ audit_sha_update(struct audit_sha *h, const void *data, size_t len)
 }
 
 static void
+audit_sha_done(struct audit_sha *h)
+{
+	if (h->own)
+		EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+static void
 audit_sha_final_hex(struct audit_sha *h, char out[65])
 {
 	static const char	 hex[] = "0123456789abcdef";
@@ -90,8 +104,7 @@ audit_sha_final_hex(struct audit_sha *h, char out[65])
 
 	if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != 32)
 		abort();
-	EVP_MD_CTX_free(h->ctx);
-	h->ctx = NULL;
+	audit_sha_done(h);
 	for (i = 0; i < n; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];
@@ -104,7 +117,7 @@ audit_sha256_hex(const void *data, size_t len, char out[65])
 {
 	struct audit_sha h;
 
-	audit_sha_init(&h);
+	audit_sha_init(&h, NULL);
 	audit_sha_update(&h, data, len);
 	audit_sha_final_hex(&h, out);
 }
@@ -165,9 +178,9 @@ audit_plain(const char *s)
  * that is not canonical, or a hash written differently, cannot hide.
  */
 static int
-audit_hash_canonical(int64_t seq, int64_t ts, const char *actor,
-    const char *kind, int64_t item, const char *detail, const char *prev_hash,
-    char out[65])
+audit_hash_canonical(struct store *st, int64_t seq, int64_t ts,
+    const char *actor, const char *kind, int64_t item, const char *detail,
+    const char *prev_hash, char out[65])
 {
 	struct audit_sha sh;
 	json_t		*a, *p;
@@ -184,7 +197,7 @@ audit_hash_canonical(int64_t seq, int64_t ts, const char *actor,
 			n = snprintf(buf, sizeof buf, "[%" PRId64 ",%" PRId64
 			    ",\"%s\",\"%s\",null,", seq, ts, actor, kind);
 		if (n > 0 && (size_t)n < sizeof buf) {
-			audit_sha_init(&sh);
+			audit_sha_init(&sh, st);
 			audit_sha_update(&sh, buf, n);
 			audit_sha_update(&sh, detail, strlen(detail));
 			n = snprintf(buf, sizeof buf, ",\"%s\"]", prev_hash);
@@ -194,7 +207,7 @@ audit_hash_canonical(int64_t seq, int64_t ts, const char *actor,
 				return 0;
 			}
 			/* cannot happen for a 64-byte hash; be exact anyway */
-			EVP_MD_CTX_free(sh.ctx);
+			audit_sha_done(&sh);
 		}
 	}
 	a = json_array();
@@ -307,7 +320,7 @@ audit_append_text(struct store *st, const char *actor, const char *kind,
 		sqlite3_reset(s);
 	}
 	ts = store_now(st);
-	if (audit_hash_canonical(seq, ts, actor, kind, item, text, prev,
+	if (audit_hash_canonical(st, seq, ts, actor, kind, item, text, prev,
 	    hash) == -1) {
 		store_err_set(e, "audit %s: actor or kind is not UTF-8", kind);
 		goto fail;

@@ -415,6 +415,13 @@ int			 store_savepoint_release(struct store *, const char *name,
 int			 store_savepoint_rollback(struct store *,
 			    const char *name, struct store_err *);
 /*
+ * The connection's SHA-256 context, initialized for a new digest (the
+ * audit chain hashes about two entries per item).  The caller finishes it
+ * with EVP_DigestFinal_ex and does not free it; valid until the next call
+ * on this store.  NULL when OpenSSL cannot give SHA-256.
+ */
+struct evp_md_ctx_st	*store_sha256(struct store *);
+/*
  * The audit chain's tip as the open transaction left it: the next seq and
  * the hash of the last entry.  audit_append sets it after each entry and
  * reads it back for the next one in the same transaction, which holds the
