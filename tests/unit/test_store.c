@@ -715,8 +715,37 @@ test_author_items(struct store **stp)
 	CHECK_INT(store_item_put(st, &it[4], &e), 1);
 	author_items_are(st, it[0].id, "ai4 ai3 ai2 ai1", "past the mark");
 	author_items_are(st, other.id, "", "an author with one item");
+	/*
+	 * A batch whose mark cannot be written leaves nothing behind: no
+	 * rows filled without the mark that says they are there (the query
+	 * would find them twice, in the table and past the mark).
+	 */
+	CHECK_INT(store_exec(st, "CREATE TRIGGER marks_refused BEFORE INSERT ON "
+	    "store_marks BEGIN SELECT RAISE(ABORT, 'refused'); END", &e), 0);
+	{
+		sqlite3_stmt	*s = NULL;
+		int		 rows = -1, after = -2;
+
+		sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM "
+		    "author_items", -1, &s, NULL);
+		if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+			rows = sqlite3_column_int(s, 0);
+		sqlite3_reset(s);
+		CHECK_INT(store_author_items_index(st, &n, &e), -1);
+		CHECK(strstr(e.msg, "refused") != NULL);
+		store_err_clear(&e);
+		CHECK_INT(n, 0);
+		CHECK(!store_in_transaction(st));
+		if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+			after = sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+		CHECK_INT(after, rows);
+	}
+	author_items_are(st, it[0].id, "ai4 ai3 ai2 ai1", "after a failed batch");
+	CHECK_INT(store_exec(st, "DROP TRIGGER marks_refused", &e), 0);
 	CHECK_INT(store_author_items_index(st, &n, &e), 0);
 	CHECK_INT(n, 1);
+	author_items_are(st, it[0].id, "ai4 ai3 ai2 ai1", "the batch again");
 	CHECK_INT(store_author_items_index(st, &n, &e), 0);
 	CHECK_INT(n, 0);
 
