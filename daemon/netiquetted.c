@@ -109,13 +109,18 @@ daemon_build_rules(const struct config *conf)
 	rs_options_default(&o);
 	o.log = daemon_rs_log;
 	rs = n > 0 ? rs_load_files((const char *const *)paths, n, &o, &d) : NULL;
+	/*
+	 * Errors: each one refuses the whole rule set (at start, in -n and on
+	 * reload), which journalctl -p err should show.  A missing directory
+	 * is only a warning while the others still hold rules.
+	 */
 	if (n == 0)
-		log_warnx("no *.rules files in the configured rules directories");
+		log_err("no *.rules files in the configured rules directories");
 	for (i = 0; i < d.n; i++) {
 		char buf[2048];
 
 		diags_format(&d, i, buf, sizeof buf);
-		log_warnx("%s", buf);
+		log_err("%s", buf);
 	}
 	for (i = 0; i < n; i++)
 		free(paths[i]);
@@ -307,19 +312,19 @@ daemon_reload(struct daemon *d)
 
 		for (i = 0; i < dg.n; i++) {
 			diags_format(&dg, i, buf, sizeof buf);
-			log_warnx("%s", buf);
+			log_err("%s", buf);
 		}
-		log_warnx("reload refused: configuration invalid; keeping the "
+		log_err("reload refused: configuration invalid; keeping the "
 		    "running one");
 		goto refused;
 	}
 	if (!daemon_same_accounts(d->conf, conf)) {
-		log_warnx("reload refused: accounts changed (added, removed or "
+		log_err("reload refused: accounts changed (added, removed or "
 		    "moved); that needs a restart");
 		goto refused;
 	}
 	if ((rs = daemon_build_rules(conf)) == NULL) {
-		log_warnx("reload refused: rule set invalid; keeping rule set %.12s",
+		log_err("reload refused: rule set invalid; keeping rule set %.12s",
 		    rs_hash(d->rs));
 		goto refused;
 	}

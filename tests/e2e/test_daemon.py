@@ -205,6 +205,11 @@ def test_reload_keeps_old_rules_on_error():
         wait_for("reload refused", lambda: "reload refused" in d.read_log(), 30)
         check(d.ruleset() == old, "broken rules replaced the running set")
         check("zz-broken.rules:2: unknown category" in d.read_log(), "error not named file:line")
+        # at error level: each of these refuses the whole rule set
+        check([ln for ln in d.read_log().splitlines()
+               if "zz-broken.rules:2: unknown category" in ln and "error:" in ln],
+              "rule error not logged as an error: %r" % [
+                  ln for ln in d.read_log().splitlines() if "zz-broken" in ln])
         os.unlink(os.path.join(rules, "zz-broken.rules"))
         with open(os.path.join(rules, "zz-extra.rules"), "w") as f:
             f.write("[rule extra.kaesekuchen]\ncategory = offtopic\nseverity = 1\n"
