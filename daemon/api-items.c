@@ -242,9 +242,15 @@ api_items_get(struct api_req *r)
 	json_t			*o, *x, *hist;
 	char			*rec = NULL, sha[65];
 	int64_t			 created, strikes = 0;
+	int			 rc = 0;
 
-	if (r->id <= 0 || store_item_get(st, r->id, &it, &e) != 1) {
+	if (r->id <= 0 || (rc = store_item_get(st, r->id, &it, &e)) == 0) {
 		api_error(r, 404, "no item %s", r->arg ? r->arg : "");
+		return;
+	}
+	if (rc == -1) {
+		log_warnx("%s: item %lld: %s", __func__, (long long)r->id, e.msg);
+		api_error(r, 500, "store failure");
 		return;
 	}
 	if ((o = api_items_summary(r, r->id)) == NULL) {
@@ -550,9 +556,10 @@ items_unapply(struct decide_ctx *c, const char *effects)
 }
 
 static bool
-items_allowed(struct api_req *r, const char *state, bool hist, const char *verb)
+items_allowed(enum users_role role, const char *state, bool hist,
+    const char *verb)
 {
-	json_t	*a = api_queue_allowed(r, state, hist), *v;
+	json_t	*a = api_queue_allowed_role(role, state, hist), *v;
 	size_t	 i;
 	bool	 ok = false;
 
@@ -644,18 +651,29 @@ api_items_apply(struct api_req *r, int64_t item, const char *verb,
 		return -1;
 	}
 	hist = rc == 1;
-	if (!is_assign && !items_allowed(r, from, hist, verb)) {
+	if (!is_assign && !items_allowed(r->session.user.role, from, hist,
+	    verb)) {
 		queue_hist_free(&h);
-		*status = 409;
+		/*
+		 * 403 when the role is the reason: the item is with legal,
+		 * or another role could take the decision now.
+		 */
+		*status = (r->session.user.role == USERS_EDITOR &&
+		    (q.state == STORE_Q_ESCALATED ||
+		    q.state == STORE_Q_CLOSED)) ||
+		    items_allowed(USERS_ADMIN, from, hist, verb) ? 403 : 409;
 		if (is_undo && !hist)
 			snprintf(msg, msglen, "item %lld has no decision to undo",
 			    (long long)item);
 		else if (r->session.user.role == USERS_EDITOR &&
-		    (q.state == STORE_Q_ESCALATED || q.state == STORE_Q_CLOSED)) {
-			*status = 403;
+		    (q.state == STORE_Q_ESCALATED || q.state == STORE_Q_CLOSED))
 			snprintf(msg, msglen, "cannot %s item %lld: it is %s and "
 			    "with legal review", verb, (long long)item, from);
-		} else
+		else if (*status == 403)
+			snprintf(msg, msglen, "cannot %s item %lld: not for the "
+			    "role %s while it is %s", verb, (long long)item,
+			    users_role_name(r->session.user.role), from);
+		else
 			snprintf(msg, msglen, "cannot %s item %lld: it is %s", verb,
 			    (long long)item, from);
 		return -1;

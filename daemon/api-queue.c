@@ -23,7 +23,13 @@
 json_t *
 api_queue_allowed(const struct api_req *r, const char *state, bool has_history)
 {
-	enum users_role	 role = r->session.user.role;
+	return api_queue_allowed_role(r->session.user.role, state, has_history);
+}
+
+json_t *
+api_queue_allowed_role(enum users_role role, const char *state,
+    bool has_history)
+{
 	bool		 editor = role == USERS_EDITOR || role == USERS_ADMIN;
 	bool		 legal = role == USERS_LEGAL || role == USERS_ADMIN;
 	json_t		*a = json_array();
@@ -41,9 +47,10 @@ api_queue_allowed(const struct api_req *r, const char *state, bool has_history)
 		json_array_append_new(a, json_string("dismiss"));
 		json_array_append_new(a, json_string("close"));
 	}
-	if (strcmp(state, "approved") == 0 || strcmp(state, "closed") == 0)
-		if (editor || legal)
-			json_array_append_new(a, json_string("restore"));
+	/* a closed item is legal's: handled outside (API.md) */
+	if ((strcmp(state, "approved") == 0 && (editor || legal)) ||
+	    (strcmp(state, "closed") == 0 && legal))
+		json_array_append_new(a, json_string("restore"));
 	if (has_history && (legal || (strcmp(state, "escalated") != 0 &&
 	    strcmp(state, "closed") != 0)))
 		json_array_append_new(a, json_string("undo"));

@@ -193,6 +193,9 @@ void	api_queue_bulk(struct api_req *);
 /* The decisions the user may take on an item in state (API.md "allowed"). */
 json_t	*api_queue_allowed(const struct api_req *, const char *state,
 	    bool has_history);
+/* The same for a role; USERS_ADMIN: everything the state allows. */
+json_t	*api_queue_allowed_role(enum users_role, const char *state,
+	    bool has_history);
 
 /* api-items.c */
 void	api_items_get(struct api_req *);

@@ -414,6 +414,20 @@ def test_escalate_legal_evidence():
     st, obj, _ = lena.req("POST", "/api/items/%d/decide" % it["id"],
                           {"decision": "close", "reason": "Anzeige erstattet"})
     check(st == 200 and obj["item"]["state"] == "closed", "close %r" % obj)
+    # a closed item is legal's: an editor may not restore it (API.md)
+    st, obj, _ = a.req("GET", "/api/items/%d" % it["id"])
+    check(st == 200 and "restore" not in obj["allowed"], "editor offered %r" % obj["allowed"])
+    st, obj, _ = a.req("POST", "/api/items/%d/decide" % it["id"],
+                       {"decision": "restore", "reason": "x"})
+    check(st == 403, "editor restores a closed item: %d %r" % (st, obj))
+    st, obj, _ = lena.req("GET", "/api/items/%d" % it["id"])
+    check(st == 200 and "restore" in obj["allowed"], "legal offered %r" % obj["allowed"])
+    # legal may not decide an open item: the role, not the state, says no
+    other = find("Casino", "open")
+    st, obj, _ = lena.req("POST", "/api/items/%d/decide" % other["id"],
+                          {"decision": "approve", "reason": "x"})
+    check(st == 403 and "role legal" in obj.get("error", ""),
+          "legal approves an open item: %d %r" % (st, obj))
 
 
 def test_assign_bulk():
