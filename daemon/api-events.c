@@ -42,7 +42,26 @@ struct api_events_client {
 	struct evhttp_connection	*con;
 	bool				 bearer;
 	char				 token[USERS_SECRET_LEN];
+	char				 user[USERS_NAME_MAX + 1];
 };
+
+/*
+ * Whether the stream's login still holds, checked at each ping without
+ * extending it: a stream is no activity, so an idle session still times
+ * out (the UI's own requests extend it), and a bearer stream ends when
+ * its user is disabled, as the token's requests would be refused.
+ */
+static bool
+events_still_authed(struct api_events_client *c, time_t now)
+{
+	struct users_session	s;
+	struct users_user	u;
+
+	if (!c->bearer)
+		return users_session_valid(c->d->store, c->token, now,
+		    USERS_SESSION_IDLE, &s, NULL) == 1;
+	return users_get(c->d->store, c->user, &u, NULL) == 1 && !u.disabled;
+}
 
 static void
 events_drop(struct api_events_client *c)
@@ -181,7 +200,6 @@ events_tick(evutil_socket_t fd, short what, void *arg)
 	struct daemon			*d = arg;
 	struct api_state		*st = d->api_state;
 	struct api_events_client	*c, *t;
-	struct users_session		 s;
 	time_t				 now = time(NULL);
 
 	if (st->events_n == 0)
@@ -190,8 +208,7 @@ events_tick(evutil_socket_t fd, short what, void *arg)
 	if (++st->events_ticks % EVENTS_PING_TICKS != 0)
 		return;
 	TAILQ_FOREACH_SAFE(c, &st->events_clients, entry, t) {
-		if (!c->bearer && users_session_check(d->store, c->token, now,
-		    USERS_SESSION_IDLE, &s, NULL) != 1) {
+		if (!events_still_authed(c, now)) {
 			events_send(c, "event: logout\ndata: {}\n\n");
 			evhttp_connection_set_closecb(c->con, NULL, NULL);
 			evhttp_send_reply_end(c->req);
@@ -226,6 +243,7 @@ api_events_stream(struct api_req *r)
 	c->con = evhttp_request_get_connection(r->req);
 	c->bearer = r->bearer;
 	snprintf(c->token, sizeof c->token, "%s", r->session.token);
+	snprintf(c->user, sizeof c->user, "%s", r->session.user.name);
 	TAILQ_INSERT_TAIL(&st->events_clients, c, entry);
 	st->events_n++;
 	events_poll(r->d);

@@ -370,14 +370,20 @@ refused:
 
 /* --- stop ----------------------------------------------------------------- */
 
+/*
+ * The loop ends once no action is on the wire, or after the grace period.
+ * Polls are not waited for: a stopping poller drops its answers (the page
+ * is fetched again from the stored cursor at the next start), so waiting
+ * for one only kept the loop, and whatever else it still delivered,
+ * running for up to the grace period.
+ */
 static void
 daemon_stop_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	static int	 waited;
 
-	if (httpc_inflight(d->http) + httpc_inflight(d->http_poll) == 0 ||
-	    ++waited > STOP_GRACE_SECONDS * 10) {
+	if (httpc_inflight(d->http) == 0 ||
+	    ++d->stop_checks > STOP_GRACE_SECONDS * 10) {
 		event_base_loopbreak(d->base);
 		return;
 	}
@@ -397,8 +403,8 @@ daemon_stop(struct daemon *d, const char *why)
 		return;
 	d->stopping = true;
 	daemon_notify("STOPPING=1");
-	log_info("stopping (%s): %zu request(s) in flight", why,
-	    httpc_inflight(d->http) + httpc_inflight(d->http_poll));
+	log_info("stopping (%s): %zu action(s) in flight", why,
+	    httpc_inflight(d->http));
 	poller_stop(d);
 	executor_stop(d);
 	event_base_once(d->base, -1, EV_TIMEOUT, daemon_stop_check, d, &tv);

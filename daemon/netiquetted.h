@@ -118,6 +118,7 @@ struct daemon {
 	bool			 exec_round_failed; /* this round: undo it */
 	long			 exec_retry_us;	/* after undone rounds, doubling */
 	bool			 stopping;
+	int			 stop_checks;	/* daemon_stop_check, 0.1 s each */
 	bool			 ready;
 	time_t			 started;
 	struct metrics		 m;

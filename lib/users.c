@@ -519,9 +519,9 @@ users_session_new(struct store *st, const struct users_user *u, int64_t now,
 	return users_step_done(st, q, e, "new session");
 }
 
-int
-users_session_check(struct store *st, const char *token, int64_t now,
-    int64_t idle, struct users_session *s, struct store_err *e)
+static int
+users_session_lookup(struct store *st, const char *token, int64_t now,
+    int64_t idle, bool touch, struct users_session *s, struct store_err *e)
 {
 	sqlite3_stmt	*q;
 	char		 h[65];
@@ -564,7 +564,7 @@ users_session_check(struct store *st, const char *token, int64_t now,
 		return 0;
 	}
 	/* one write per minute at most: polling must not hammer the disk */
-	if (now - s->last_seen >= 60) {
+	if (touch && now - s->last_seen >= 60) {
 		if ((q = store_stmt(st, sql_session_seen, e)) == NULL)
 			return -1;
 		users_bind(q, 1, h);
@@ -574,6 +574,20 @@ users_session_check(struct store *st, const char *token, int64_t now,
 		s->last_seen = now;
 	}
 	return 1;
+}
+
+int
+users_session_check(struct store *st, const char *token, int64_t now,
+    int64_t idle, struct users_session *s, struct store_err *e)
+{
+	return users_session_lookup(st, token, now, idle, true, s, e);
+}
+
+int
+users_session_valid(struct store *st, const char *token, int64_t now,
+    int64_t idle, struct users_session *s, struct store_err *e)
+{
+	return users_session_lookup(st, token, now, idle, false, s, e);
 }
 
 int

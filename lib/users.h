@@ -132,6 +132,13 @@ int	users_session_new(struct store *, const struct users_user *u,
  */
 int	users_session_check(struct store *, const char *token, int64_t now,
 	    int64_t idle, struct users_session *s, struct store_err *);
+/*
+ * The same check without moving last_seen: for what the server does on
+ * its own (the event stream's pings), which must not keep an idle
+ * session alive.
+ */
+int	users_session_valid(struct store *, const char *token, int64_t now,
+	    int64_t idle, struct users_session *s, struct store_err *);
 int	users_session_end(struct store *, const char *token, struct store_err *);
 /* Ends every session of user id (after a new password, a disabling). */
 int	users_session_end_user(struct store *, int64_t id, struct store_err *);

@@ -933,6 +933,11 @@ def test_refusal_of_a_withdrawn_request():
         log = d.read_log()[log_from:]
         check("failed for good" not in log, "logged as failed for good: %s" % log[-2000:])
         check("refused after it was withdrawn" in log, "no log line for the refusal")
+        # the unmute the undo queued waits out the mute's request timeout;
+        # it must not be on the wire when a later test stops the daemon
+        wait_for("the unmute sent", lambda: query(
+            "SELECT id FROM outbox WHERE item = ? AND action = 'unmute' AND state = 'done'",
+            it["id"]), 60)
     finally:
         fake.clear_faults()
 

@@ -236,6 +236,20 @@ test_sessions(struct store *st)
 	CHECK_INT(users_session_check(st, s.token, t + 2 * USERS_SESSION_IDLE,
 	    USERS_SESSION_IDLE, &c, &e), 0);
 
+	/*
+	 * a check that is no activity (the event stream's ping) finds the
+	 * session valid but does not extend it
+	 */
+	CHECK_INT(users_session_new(st, &u, t, &s2, &e), 0);
+	CHECK_INT(users_session_valid(st, s2.token, t + USERS_SESSION_IDLE - 1,
+	    USERS_SESSION_IDLE, &c, &e), 1);
+	CHECK_STR(c.user.name, "anna");
+	CHECK_INT(c.last_seen, t);
+	CHECK_INT(users_session_valid(st, s2.token, t + USERS_SESSION_IDLE,
+	    USERS_SESSION_IDLE, &c, &e), 0);
+	CHECK_INT(users_session_check(st, s2.token, t + USERS_SESSION_IDLE - 1,
+	    USERS_SESSION_IDLE, &c, &e), 0);
+
 	/* the absolute timeout holds however active the user is */
 	CHECK_INT(users_session_new(st, &u, t, &s2, &e), 0);
 	for (t = 1000; t < 1000 + USERS_SESSION_MAX; t += 1200)
