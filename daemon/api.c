@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "kvfile.h"
 #include "log.h"
 #include "netiquetted.h"
 #include "queue.h"
@@ -133,8 +134,13 @@ api_send_json(struct daemon *d, struct evhttp_request *req, int status,
 
 	api_headers(req, "application/json; charset=utf-8", false);
 	s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (s == NULL)
+	if (s == NULL) {
+		/* a handler's bug, never a client's: not a 200 */
+		log_warnx("%s: the answer (status %d) could not be encoded",
+		    __func__, status);
 		s = xstrdup("{\"error\":\"response could not be encoded\"}");
+		status = 500;
+	}
 	evbuffer_add(b, s, strlen(s));
 	evbuffer_add(b, "\n", 1);
 	free(s);
@@ -613,6 +619,13 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			api_raw_error(d, req, 400, "bad path");
 			return;
 		}
+		/* an id or rule name that no answer could carry */
+		if (kv_utf8_valid_prefix(decoded, strlen(decoded)) !=
+		    strlen(decoded)) {
+			api_raw_error(d, req, 400, "path segment is not UTF-8");
+			free(decoded);
+			return;
+		}
 		r.arg = decoded;
 		r.id = strtoll(decoded, &end, 10);
 		if (*end != '\0' || r.id <= 0)
@@ -682,8 +695,14 @@ api_start(struct daemon *d)
 	evhttp_set_max_headers_size(d->api, API_MAX_HEADERS);
 	evhttp_set_max_body_size(d->api, API_MAX_BODY);
 	evhttp_set_timeout(d->api, API_TIMEOUT);
+	/*
+	 * The methods no route has are still let through, so that the router
+	 * answers them (405 or 404, JSON, with the security headers) instead
+	 * of libevent's bare 501 page.
+	 */
 	evhttp_set_allowed_methods(d->api, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD);
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(d->api, api_dispatch, d);
 	if (api_pw_start(d) == -1)
 		return -1;

@@ -183,6 +183,14 @@ def test_headers_and_static():
         check(r.getheader("X-Content-Type-Options") == "nosniff", path)
         check(r.getheader("Referrer-Policy") == "no-referrer", path)
         check(r.getheader("X-Frame-Options") == "DENY", path)
+    # a method no route has, and a path segment no answer could carry:
+    # the router's JSON error with the same headers, not libevent's page
+    for method, path, status in (("PUT", "/api/users", 405), ("DELETE", "/api/queue", 405),
+                                 ("OPTIONS", "/api/session", 405),
+                                 ("GET", "/api/rules/%FF/items", 400)):
+        r, body = c.req(method, path, raw=True)
+        check(r.status == status and r.getheader("Content-Security-Policy") == CSP
+              and "error" in json.loads(body), "%s %s: %d %r" % (method, path, r.status, body))
     r, body = c.req("GET", "/", raw=True)
     check(r.status == 200 and r.getheader("Content-Type").startswith("text/html"),
           "index: %d %s" % (r.status, r.getheader("Content-Type")))
