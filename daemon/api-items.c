@@ -585,6 +585,46 @@ items_target(const char *verb, const char *from)
 }
 
 int
+api_items_check(struct api_req *r, const char *verb, const char *reason,
+    const char *assignee, int *status, char *msg, size_t msglen)
+{
+	bool is_assign = strcmp(verb, "assign") == 0;
+
+	if (strcmp(verb, "undo") != 0 && !is_assign &&
+	    strcmp(verb, "approve") != 0 && strcmp(verb, "dismiss") != 0 &&
+	    strcmp(verb, "escalate") != 0 && strcmp(verb, "close") != 0 &&
+	    strcmp(verb, "restore") != 0) {
+		*status = 400;
+		snprintf(msg, msglen, "unknown decision %.64s (approve, dismiss, "
+		    "escalate, close, restore, undo, assign)", verb);
+		return -1;
+	}
+	if (!is_assign && (reason == NULL || reason[0] == '\0' ||
+	    strlen(reason) > REASON_MAX)) {
+		*status = 400;
+		snprintf(msg, msglen, "a reason (1 to %d bytes) is required",
+		    REASON_MAX);
+		return -1;
+	}
+	if (is_assign) {
+		struct users_user u;
+
+		if (assignee == NULL) {
+			*status = 400;
+			snprintf(msg, msglen, "assignee is required (\"\" for nobody)");
+			return -1;
+		}
+		if (assignee[0] != '\0' && users_get(r->d->store, assignee, &u,
+		    NULL) != 1) {
+			*status = 400;
+			snprintf(msg, msglen, "no user %.64s", assignee);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
 api_items_apply(struct api_req *r, int64_t item, const char *verb,
     const char *reason, const char *assignee, json_t **result, int *status,
     char *msg, size_t msglen)
@@ -608,35 +648,9 @@ api_items_apply(struct api_req *r, int64_t item, const char *verb,
 	c.now = time(NULL);
 	is_undo = strcmp(verb, "undo") == 0;
 	is_assign = strcmp(verb, "assign") == 0;
-	if (!is_undo && !is_assign && strcmp(verb, "approve") != 0 &&
-	    strcmp(verb, "dismiss") != 0 && strcmp(verb, "escalate") != 0 &&
-	    strcmp(verb, "close") != 0 && strcmp(verb, "restore") != 0) {
-		*status = 400;
-		snprintf(msg, msglen, "unknown decision %s (approve, dismiss, "
-		    "escalate, close, restore, undo, assign)", verb);
+	if (api_items_check(r, verb, reason, assignee, status, msg,
+	    msglen) == -1)
 		return -1;
-	}
-	if (!is_assign && (reason == NULL || reason[0] == '\0' ||
-	    strlen(reason) > REASON_MAX)) {
-		*status = 400;
-		snprintf(msg, msglen, "a reason (1 to %d bytes) is required",
-		    REASON_MAX);
-		return -1;
-	}
-	if (is_assign) {
-		struct users_user u;
-
-		if (assignee == NULL) {
-			*status = 400;
-			snprintf(msg, msglen, "assignee is required (\"\" for nobody)");
-			return -1;
-		}
-		if (assignee[0] != '\0' && users_get(st, assignee, &u, NULL) != 1) {
-			*status = 400;
-			snprintf(msg, msglen, "no user %.64s", assignee);
-			return -1;
-		}
-	}
 	if ((rc = queue_entry_get(st, item, &q, &c.e)) != 1) {
 		*status = rc == 0 ? 404 : 500;
 		snprintf(msg, msglen, rc == 0 ? "item %lld is not in the queue" :

@@ -205,6 +205,17 @@ api_queue_bulk(struct api_req *r)
 			api_error(r, 400, "ids must be positive integers");
 			return;
 		}
+	{
+		/* a request wrong for every item is one 400, not one per id */
+		int	status = 0;
+		char	msg[300];
+
+		if (api_items_check(r, verb, reason, assignee, &status, msg,
+		    sizeof msg) == -1) {
+			api_error(r, status, "%s", msg);
+			return;
+		}
+	}
 	res = json_array();
 	json_array_foreach(ids, i, v) {
 		json_t	*out = NULL;
@@ -218,9 +229,9 @@ api_queue_bulk(struct api_req *r)
 			json_array_append_new(res, json_pack("{s:I, s:b}", "id",
 			    (json_int_t)id, "ok", 1));
 		} else
-			json_array_append_new(res, json_pack("{s:I, s:b, s:i, s:s}",
+			json_array_append_new(res, json_pack("{s:I, s:b, s:i, s:o}",
 			    "id", (json_int_t)id, "ok", 0, "status", status,
-			    "error", msg));
+			    "error", api_message(msg)));
 	}
 	api_json(r, 200, json_pack("{s:o}", "results", res));
 }

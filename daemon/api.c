@@ -157,10 +157,21 @@ api_verror(struct daemon *d, struct evhttp_request *req, int status,
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	o = json_object();
-	if (json_object_set_new(o, "error", json_string(msg)) == -1)
-		json_object_set_new(o, "error", json_string("error"));
+	json_object_set_new(o, "error", api_message(msg));
 	api_send_json(d, req, status, o);
 	json_decref(o);
+}
+
+/*
+ * A message for an answer: up to its first byte that is not UTF-8.  A
+ * message cut to its buffer can end inside a character, and one that
+ * quotes the client can hold anything; json_string refused both, and the
+ * answer lost what it had to say.
+ */
+json_t *
+api_message(const char *msg)
+{
+	return json_stringn(msg, kv_utf8_valid_prefix(msg, strlen(msg)));
 }
 
 static void __attribute__((format(printf, 4, 5)))

@@ -187,6 +187,9 @@ void	api_pw_free(struct api_pwjob *);
 /* Jobs submitted and not yet delivered: the /metrics gauge. */
 size_t	api_pw_pending(struct daemon *);
 
+/* A JSON string of msg up to its first byte that is not UTF-8. */
+json_t	*api_message(const char *msg);
+
 /* api-queue.c */
 void	api_queue_list(struct api_req *);
 void	api_queue_bulk(struct api_req *);
@@ -208,6 +211,12 @@ void	api_items_note(struct api_req *);
  * own transaction.  0 with *result set (owned), or -1 with *status and
  * msg (the JSON error text).
  */
+/*
+ * What a decision request must hold whatever the item (a known decision,
+ * a reason, an assignee who exists): 0, or -1 with status and msg.
+ */
+int	api_items_check(struct api_req *, const char *verb, const char *reason,
+	    const char *assignee, int *status, char *msg, size_t msglen);
 int	api_items_apply(struct api_req *, int64_t item, const char *verb,
 	    const char *reason, const char *assignee, json_t **result,
 	    int *status, char *msg, size_t msglen);

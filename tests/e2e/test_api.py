@@ -447,6 +447,17 @@ def test_assign_bulk():
     check(st == 200 and obj["item"]["assignee"] == "tina", "assign %r" % obj)
     st, obj, _ = a.req("GET", "/api/queue?assignee=tina")
     check(obj["total"] == 1, "assignee filter %r" % obj["total"])
+    # a name cut inside a character in the message: still a message
+    st, obj, _ = a.req("POST", "/api/items/%d/assign" % it["id"], {"assignee": "x" * 63 + "é"})
+    check(st == 400 and obj.get("error", "").startswith("no user " + "x" * 63),
+          "assign to a long unknown name: %d %r" % (st, obj))
+    # a request wrong for every item: one 400, not one per id
+    st, obj, _ = a.req("POST", "/api/queue/bulk",
+                       {"ids": [it["id"], 999999], "decision": "aprove", "reason": "bulk"})
+    check(st == 400 and "unknown decision aprove" in obj.get("error", ""),
+          "bulk with an unknown decision: %d %r" % (st, obj))
+    st, obj, _ = a.req("POST", "/api/queue/bulk", {"ids": [it["id"]], "decision": "dismiss"})
+    check(st == 400 and "reason" in obj.get("error", ""), "bulk without a reason: %d %r" % (st, obj))
     st, obj, _ = a.req("POST", "/api/queue/bulk",
                        {"ids": [it["id"], 999999], "decision": "dismiss", "reason": "bulk"})
     check(st == 200 and obj["results"][0]["ok"] and not obj["results"][1]["ok"]
