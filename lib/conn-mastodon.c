@@ -48,7 +48,6 @@
 #define MASTODON_LIMIT_MAX	80
 #define MASTODON_COMMENT_MAX	1000	/* characters of a report comment */
 #define MASTODON_ID_MAX		64
-#define MASTODON_TEXT_CAP	(256 * 1024)
 
 static const char *
 mastodon_json_type(const json_t *v)
@@ -289,7 +288,13 @@ mastodon_text(const json_t *st, const char *spoiler, const char *html)
 
 	mastodon_str_append(&text, &len, "");
 	mastodon_text_more(&text, &len, spoiler);
-	body = html2text(html, strlen(html), MASTODON_TEXT_CAP, NULL);
+	/*
+	 * All of it: a remote status has no length limit, and padding that
+	 * converts to nothing (empty paragraphs, whitespace) hid whatever
+	 * came after an input cap.  The page is bounded by the HTTP client;
+	 * a text longer than the rule engine reads goes to review.
+	 */
+	body = html2text(html, strlen(html), strlen(html) + 1, NULL);
 	mastodon_text_more(&text, &len, body);
 	free(body);
 	arr = json_object_get(st, "media_attachments");

@@ -12,6 +12,7 @@
 #include "connector.h"
 #include "jsonprune.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 static char *
 fixture(const char *name, size_t *len)
@@ -464,6 +465,39 @@ test_wrong_types(void)
 			CHECK_STR(p.items[0].author_id, "4");
 		conn_page_free(&p);
 	}
+}
+
+/*
+ * Markup that converts to nothing cannot push text out of reach: the
+ * connector once read only the first 256 KiB of a status's HTML.
+ */
+static void
+test_padding_hides_nothing(void)
+{
+	static const char head[] = "[{\"id\":\"7\",\"type\":\"mention\","
+	    "\"status\":{\"id\":\"3\",\"account\":{\"id\":\"4\",\"acct\":"
+	    "\"n\"},\"content\":\"";
+	static const char tail[] = "<p>Du Idiot</p>\"}}]";
+	struct conn_page	 p;
+	struct conn_error	 err;
+	struct http_response	 r;
+	size_t			 i, n = 60000, off;
+	char			*body = xmalloc(sizeof head + n * 7 + sizeof tail);
+
+	off = strlen(head);
+	memcpy(body, head, off);
+	for (i = 0; i < n; i++, off += 7)
+		memcpy(body + off, "<p></p>", 7);
+	memcpy(body + off, tail, sizeof tail);
+	conn_error_clear(&err);
+	r = resp(200, body);
+	CHECK_INT(conn_mastodon.parse_page(&acct, CONN_STREAM_INBOX, "1", &r,
+	    &p, &err), 0);
+	CHECK_INT(p.nitems, 1);
+	if (p.nitems == 1)
+		CHECK(strstr(p.items[0].text, "Du Idiot") != NULL);
+	conn_page_free(&p);
+	free(body);
 }
 
 static void
@@ -927,6 +961,7 @@ main(void)
 	test_json_spans();
 	test_parse_page();
 	test_pruned_same();
+	test_padding_hides_nothing();
 	test_wrong_types();
 	test_broken();
 	test_actions();
