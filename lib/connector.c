@@ -410,6 +410,12 @@ conn_ratelimit_parse(const struct http_response *r, time_t now,
 			rl->known |= CONN_RL_RESET;
 		}
 	}
+	/*
+	 * The poller and the executor pause an exhausted account until the
+	 * reset: a server clock days ahead must not stop it for days.
+	 */
+	if ((rl->known & CONN_RL_RESET) && rl->reset > now + CONN_MAX_WAIT)
+		rl->reset = now + CONN_MAX_WAIT;
 	if ((v = http_response_header(r, "Retry-After")) != NULL) {
 		if ((n = conn_header_num(v)) >= 0) {
 			rl->retry_at = now + (n > CONN_MAX_WAIT ? CONN_MAX_WAIT :

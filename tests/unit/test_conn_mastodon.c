@@ -885,6 +885,22 @@ test_ratelimit(void)
 	CHECK_INT(rl.retry_at, now + 1);
 	http_headers_free(&r.headers);
 
+	/* A reset days ahead (a server's clock) pauses for a day at most. */
+	r = resp(200, "[]");
+	http_headers_add(&r.headers, "X-RateLimit-Remaining", "0");
+	http_headers_add(&r.headers, "X-RateLimit-Reset",
+	    "2024-05-09T12:00:00Z");
+	conn_mastodon.parse_ratelimit(&r, now, &rl);
+	CHECK_INT(rl.reset, now + 86400);
+	CHECK_INT(rl.retry_at, now + 86400);
+	http_headers_free(&r.headers);
+	r = resp(200, "[]");
+	http_headers_add(&r.headers, "X-RateLimit-Remaining", "0");
+	http_headers_add(&r.headers, "X-RateLimit-Reset", "4102444800");
+	conn_mastodon.parse_ratelimit(&r, now, &rl);
+	CHECK_INT(rl.reset, now + 86400);
+	http_headers_free(&r.headers);
+
 	/* 429 with nothing at all: a minute. */
 	r = resp(429, "");
 	conn_mastodon.parse_ratelimit(&r, now, &rl);
