@@ -5,12 +5,17 @@
  * faster by the instance's moderators than one filed as "other".  Our
  * netiquette categories are mapped to instance rules by what the rule
  * text talks about; a category no rule covers is reported without one.
- * Fetched once per account at start; a failure only costs the mapping.
+ * Fetched per account at start and again every INSTANCE_REFRESH: an
+ * instance's admins edit their rules, and a report citing a rule id that
+ * is gone is refused (422) for good.  A failure only costs the mapping
+ * until the next fetch, which comes sooner then (INSTANCE_RETRY).
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "httpc.h"
 #include "log.h"
@@ -18,6 +23,8 @@
 #include "xmalloc.h"
 
 #define INSTANCE_TIMEOUT_MS	15000
+#define INSTANCE_REFRESH	3600	/* s between fetches */
+#define INSTANCE_RETRY		300	/* s after a failed one */
 
 /* Word stems (lowercase, umlauts as written) that tie a rule to a category. */
 static const struct instance_topic {
@@ -51,12 +58,46 @@ instance_lower(char *s)
 			*s = (char)tolower((unsigned char)*s);
 }
 
-/* Builds a->ca.rulemap from the instance's rules (first match wins). */
+static void	instance_fetch(struct daemon *);
+
+/* Fetches again in seconds, unless a fetch is due sooner already. */
+static void
+instance_schedule(struct daemon *d, long seconds)
+{
+	struct timeval	tv = { seconds, 0 };
+	struct timeval	left;
+
+	if (d->instance_timer == NULL || d->stopping)
+		return;
+	if (evtimer_pending(d->instance_timer, &left)) {
+		struct timeval now;
+
+		evutil_gettimeofday(&now, NULL);
+		if (left.tv_sec - now.tv_sec <= seconds)
+			return;
+	}
+	evtimer_add(d->instance_timer, &tv);
+}
+
+static void
+instance_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	instance_fetch(d);
+	instance_schedule(d, INSTANCE_REFRESH);
+}
+
+/*
+ * Builds a->ca.rulemap from the instance's rules (first match wins),
+ * replacing the one before: requests built from here on cite the new ids.
+ */
 static void
 instance_map(struct account *a, const struct conn_rules *rules)
 {
 	size_t	i, k, s, n = 0;
 
+	instance_free(a);
 	a->rulemap = xcalloc(CAT_COUNT, sizeof *a->rulemap);
 	for (i = 0; i < sizeof instance_topics / sizeof instance_topics[0]; i++) {
 		const struct instance_topic *t = &instance_topics[i];
@@ -94,25 +135,30 @@ instance_done_cb(void *arg, const struct http_response *resp, const char *error)
 
 	if (a->d->stopping)
 		return;
+	/* a failed fetch keeps the mapping it has, if any */
 	if (error != NULL) {
-		log_warnx("account %s: instance rules: %s; reports cite none",
-		    a->conf->name, error);
+		log_warnx("account %s: instance rules: %s; %s", a->conf->name,
+		    error, a->rulemap != NULL ? "the last ones stay" :
+		    "reports cite none");
+		instance_schedule(a->d, INSTANCE_RETRY);
 		return;
 	}
 	memset(&rules, 0, sizeof rules);
 	conn_error_clear(&ce);
 	if (a->conn->parse_rules(resp, &rules, &ce) == -1) {
-		log_warnx("account %s: instance rules: %s; reports cite none",
-		    a->conf->name, ce.msg);
+		log_warnx("account %s: instance rules: %s; %s", a->conf->name,
+		    ce.msg, a->rulemap != NULL ? "the last ones stay" :
+		    "reports cite none");
 		conn_rules_free(&rules);
+		instance_schedule(a->d, INSTANCE_RETRY);
 		return;
 	}
 	instance_map(a, &rules);
 	conn_rules_free(&rules);
 }
 
-void
-instance_fetch_rules(struct daemon *d)
+static void
+instance_fetch(struct daemon *d)
 {
 	size_t i;
 
@@ -135,6 +181,24 @@ instance_fetch_rules(struct daemon *d)
 		log_warnx("account %s: cannot ask for the instance rules: %s",
 		    a->conf->name, ce.msg[0] ? ce.msg : "request not started");
 		http_request_free(&req);
+		instance_schedule(d, INSTANCE_RETRY);
+	}
+}
+
+void
+instance_start(struct daemon *d)
+{
+	d->instance_timer = evtimer_new(d->base, instance_timer_cb, d);
+	instance_fetch(d);
+	instance_schedule(d, INSTANCE_REFRESH);
+}
+
+void
+instance_stop(struct daemon *d)
+{
+	if (d->instance_timer != NULL) {
+		event_free(d->instance_timer);
+		d->instance_timer = NULL;
 	}
 }
 

@@ -407,6 +407,7 @@ daemon_stop(struct daemon *d, const char *why)
 	    httpc_inflight(d->http));
 	poller_stop(d);
 	executor_stop(d);
+	instance_stop(d);
 	event_base_once(d->base, -1, EV_TIMEOUT, daemon_stop_check, d, &tv);
 }
 
@@ -583,7 +584,7 @@ main(int argc, char **argv)
 	    "version", NQ_VERSION, "accounts", (int)d->naccounts));
 	if (executor_start(d) == -1)
 		fatalx("outbox cannot be resumed");
-	instance_fetch_rules(d);
+	instance_start(d);
 	poller_start(d);
 	daemon_start_watchdog(d);
 	d->ready = true;

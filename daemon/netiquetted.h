@@ -102,6 +102,7 @@ struct daemon {
 	struct evhttp		*api;
 	struct api_state	*api_state;	/* api.h */
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
+	struct event		*instance_timer;	/* instance rules again */
 	struct event		*exec_timer;
 	struct event		*exec_soon;	/* coalesced round */
 	int64_t			 exec_soon_at;	/* its deadline, monotonic us */
@@ -175,7 +176,8 @@ void	executor_staged(struct daemon *, bool committed);
 void	executor_flush(struct daemon *);
 
 /* instance.c */
-void	instance_fetch_rules(struct daemon *);
+void	instance_start(struct daemon *);
+void	instance_stop(struct daemon *);
 void	instance_free(struct account *);
 
 /* api.c */
