@@ -51,6 +51,9 @@ pw_work(struct workq_job *wq)
 	case API_PW_HASH:
 		j->result = users_pw_hash(j->password, j->hash, &e);
 		snprintf(j->err, sizeof j->err, "%s", e.msg);
+		/* else argon2 could not run (its 64 MiB): the server's fault */
+		j->refused = strlen(j->password) < USERS_PASSWORD_MIN ||
+		    strlen(j->password) > USERS_PASSWORD_MAX;
 		break;
 	}
 	/* the password is not needed any more: wipe it here, not later */

@@ -222,8 +222,13 @@ users_hash_done(struct api_pwjob *j, const char *kind,
 		api_error(&j->r, 503, "daemon is shutting down");
 		return;
 	}
-	if (j->result == -1) {
+	if (j->result == -1 && j->refused) {
 		api_error(&j->r, 400, "%s", j->err);
+		return;
+	}
+	if (j->result == -1) {
+		log_warnx("%s: %s", kind, j->err);
+		api_error(&j->r, 500, "the password could not be hashed");
 		return;
 	}
 	if (!users_asker_still_admin(j))

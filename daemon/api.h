@@ -170,6 +170,7 @@ struct api_pwjob {
 						   stored hash it ran on */
 	bool			 rehashed;	/* CHECK: hash is a new one */
 	char			 err[256];	/* HASH: why not (a store_err) */
+	bool			 refused;	/* HASH: the password's fault */
 	/* the loop's */
 	bool			 stopped;
 	struct api_req		 r;
