@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,13 +137,25 @@ daemon_load_rules(struct daemon *d, struct ruleset **out)
 	return *out == NULL ? -1 : 0;
 }
 
+/*
+ * The start and stop entries also go to the journal with their seq and
+ * hash: an anchor outside the store for `netiquettectl audit verify
+ * --anchor SEQ:HASH`, which catches a chain rewritten from some entry on
+ * or cut off at the end together with sqlite_sequence (audit.h).
+ */
 static void
 daemon_audit(struct daemon *d, const char *kind, json_t *detail)
 {
-	struct store_err e = { { 0 } };
+	struct store_err	e = { { 0 } };
+	int64_t			seq = 0;
+	char			hash[65];
 
-	if (audit_append(d->store, "daemon", kind, 0, detail, NULL, &e) == -1)
+	if (audit_append(d->store, "daemon", kind, 0, detail, &seq, &e) == -1)
 		log_warnx("audit %s: %s", kind, e.msg);
+	else if ((strcmp(kind, "daemon.start") == 0 ||
+	    strcmp(kind, "daemon.stop") == 0) &&
+	    audit_head(d->store, &seq, hash, &e) == 0)
+		log_info("audit anchor: %" PRId64 ":%s (%s)", seq, hash, kind);
 	json_decref(detail);
 }
 

@@ -33,8 +33,19 @@ static const char sql_audit_next[] =
 static const char sql_audit_insert[] =
     "INSERT INTO audit (seq, ts, actor, kind, item, detail, prev_hash, hash)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/*
+ * With the stored types and byte lengths: the hash covers the values as
+ * read (an integer, a C string), so a blob or text in place of an integer,
+ * or bytes after a NUL, would hash the same and still hide from filters.
+ */
 static const char sql_audit_all[] =
-    "SELECT seq, ts, actor, kind, item, detail, prev_hash, hash"
+    "SELECT seq, ts, actor, kind, item, detail, prev_hash, hash,"
+    " typeof(ts) = 'integer' AND typeof(actor) = 'text'"
+    " AND typeof(kind) = 'text' AND typeof(detail) = 'text'"
+    " AND typeof(prev_hash) = 'text' AND typeof(hash) = 'text'"
+    " AND (item IS NULL OR (typeof(item) = 'integer' AND item != 0)),"
+    " length(CAST(actor AS BLOB)), length(CAST(kind AS BLOB)),"
+    " length(CAST(detail AS BLOB))"
     " FROM audit ORDER BY seq";
 static const char sql_audit_maxseq[] =
     "SELECT seq FROM sqlite_sequence WHERE name = 'audit'";
@@ -378,12 +389,41 @@ col_str(sqlite3_stmt *s, int i)
 	return t != NULL ? (const char *)t : "";
 }
 
+/*
+ * Entry seq does not link to entry seq - 1.  If what it recorded is the
+ * hash of entry seq - 2, entry seq - 1 was slipped in between; if entry
+ * seq is itself intact, it was written after another entry seq - 1,
+ * which has been changed and rehashed since.  Either way the entry to
+ * name is seq - 1, which the walk had passed as good.
+ */
+static bool
+audit_verify_blame_previous(sqlite3_stmt *s, int64_t seq,
+    const char *stored_prev, const char *prev_prev, struct audit_report *r)
+{
+	char calc[65];
+
+	if (seq >= 2 && strcmp(stored_prev, prev_prev) == 0) {
+		audit_bad(r, seq - 1, "entry %" PRId64 " was inserted: entry "
+		    "%" PRId64 " follows entry %" PRId64, seq - 1, seq, seq - 2);
+		return true;
+	}
+	if (audit_hash(seq, sqlite3_column_int64(s, 1), col_str(s, 2),
+	    col_str(s, 3), sqlite3_column_int64(s, 4), col_str(s, 5),
+	    stored_prev, calc) == 0 && strcmp(calc, col_str(s, 7)) == 0) {
+		audit_bad(r, seq - 1, "entry %" PRId64 " was changed and "
+		    "rehashed: entry %" PRId64 " recorded another hash for it",
+		    seq - 1, seq);
+		return true;
+	}
+	return false;
+}
+
 static int
 audit_verify_snapshot(struct store *st, int64_t anchor_seq,
     const char *anchor_hash, struct audit_report *r, struct store_err *e)
 {
 	sqlite3_stmt	*s;
-	char		 prev[65], calc[65];
+	char		 prev[65], prev_prev[65], calc[65];
 	const char	*stored_prev, *stored_hash;
 	int64_t		 expect = 1, seq, maxseq = 0;
 	bool		 anchor_seen = false;
@@ -392,6 +432,7 @@ audit_verify_snapshot(struct store *st, int64_t anchor_seq,
 	memset(r, 0, sizeof *r);
 	r->ok = true;
 	snprintf(prev, sizeof prev, "%s", AUDIT_GENESIS);
+	prev_prev[0] = '\0';
 	snprintf(r->head_hash, sizeof r->head_hash, "%s", AUDIT_GENESIS);
 	if ((s = store_stmt(st, sql_audit_all, e)) == NULL)
 		return -1;
@@ -404,12 +445,27 @@ audit_verify_snapshot(struct store *st, int64_t anchor_seq,
 		}
 		stored_prev = col_str(s, 6);
 		stored_hash = col_str(s, 7);
+		if (sqlite3_column_int(s, 8) == 0 ||
+		    (size_t)sqlite3_column_int64(s, 9) != strlen(col_str(s, 2)) ||
+		    (size_t)sqlite3_column_int64(s, 10) != strlen(col_str(s, 3)) ||
+		    (size_t)sqlite3_column_int64(s, 11) != strlen(col_str(s, 5))) {
+			audit_bad(r, seq, "a column has the wrong type or bytes "
+			    "after a NUL (entry changed)");
+			break;
+		}
 		if (strcmp(stored_prev, prev) != 0) {
 			if (seq == 1)
 				audit_bad(r, seq, "prev_hash is not the "
 				    "genesis value (entry inserted or "
 				    "reordered)");
-			else
+			else if (audit_verify_blame_previous(s, seq,
+			    stored_prev, prev_prev, r)) {
+				/* entry seq - 1 was counted good: it is not */
+				r->entries--;
+				r->head_seq = seq - 2;
+				snprintf(r->head_hash, sizeof r->head_hash,
+				    "%s", prev_prev);
+			} else
 				audit_bad(r, seq, "prev_hash does not match "
 				    "the hash of entry %" PRId64 " (inserted, "
 				    "removed or reordered entry)", seq - 1);
@@ -436,6 +492,7 @@ audit_verify_snapshot(struct store *st, int64_t anchor_seq,
 				break;
 			}
 		}
+		snprintf(prev_prev, sizeof prev_prev, "%s", prev);
 		snprintf(prev, sizeof prev, "%s", stored_hash);
 		r->entries++;
 		r->head_seq = seq;

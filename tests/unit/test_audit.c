@@ -410,8 +410,8 @@ test_tamper(void)
 
 	/*
 	 * (c') inserted row with a correctly computed hash: it is
-	 * self-consistent, so the break shows at the entry after it, whose
-	 * prev_hash still names entry 2.
+	 * self-consistent, but the entry after it still names entry 2, so the
+	 * inserted one is named.
 	 */
 	st = fresh(8);
 	untrigger(st);
@@ -434,8 +434,69 @@ test_tamper(void)
 		    " 'action.delete', 3, '{}', '%s', '%s');", prev, hash);
 		CHECK_INT(store_exec(st, sql, &e), 0);
 	}
-	expect_broken(st, 4, "prev_hash does not match the hash of entry 3");
+	expect_broken(st, 3, "entry 3 was inserted: entry 4 follows entry 2");
+	{
+		struct audit_report rep;
+
+		CHECK_INT(audit_verify(st, 0, NULL, &rep, &e), 0);
+		CHECK_INT(rep.head_seq, 2);
+		CHECK_INT(rep.entries, 2);
+	}
 	store_close(st);
+
+	/*
+	 * (c2) an entry changed and its own hash recomputed: it verifies on
+	 * its own, but the entry after it recorded its old hash; that entry
+	 * is intact, so the changed one is named, not the one after it.
+	 */
+	st = fresh(8);
+	untrigger(st);
+	{
+		char		sql[1024], prev[65], hash[65], canon[512];
+		sqlite3_stmt	*s;
+		int64_t		ts = 0;
+
+		sqlite3_prepare_v2(store_db(st),
+		    "SELECT prev_hash, ts FROM audit WHERE seq = 4", -1, &s, NULL);
+		sqlite3_step(s);
+		snprintf(prev, sizeof prev, "%s", sqlite3_column_text(s, 0));
+		ts = sqlite3_column_int64(s, 1);
+		sqlite3_finalize(s);
+		snprintf(canon, sizeof canon, "[4,%lld,\"editor:mallory\","
+		    "\"action.delete\",3,{},\"%s\"]", (long long)ts, prev);
+		audit_sha256_hex(canon, strlen(canon), hash);
+		snprintf(sql, sizeof sql, "UPDATE audit SET actor = "
+		    "'editor:mallory', kind = 'action.delete', item = 3, "
+		    "detail = '{}', hash = '%s' WHERE seq = 4", hash);
+		CHECK_INT(store_exec(st, sql, &e), 0);
+	}
+	expect_broken(st, 4, "entry 4 was changed and rehashed");
+	store_close(st);
+
+	/*
+	 * (c3) values that hash like the originals: the hash covers a column
+	 * as read (an integer, a C string), the filters compare what is
+	 * stored
+	 */
+	{
+		static const char *const tamper[] = {
+			"UPDATE audit SET item = CAST(item AS BLOB) WHERE seq = 5",
+			"UPDATE audit SET kind = CAST(kind AS BLOB) WHERE seq = 5",
+			"UPDATE audit SET ts = ts || 'x' WHERE seq = 5",
+			"UPDATE audit SET actor = actor || char(0) || 'evil' "
+			    "WHERE seq = 5",
+			"UPDATE audit SET item = 0 WHERE seq = 5",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof tamper / sizeof tamper[0]; i++) {
+			st = fresh(8);
+			untrigger(st);
+			CHECK_INT(store_exec(st, tamper[i], &e), 0);
+			expect_broken(st, 5, "wrong type");
+			store_close(st);
+		}
+	}
 
 	/* (d) two entries swapped */
 	st = fresh(8);
