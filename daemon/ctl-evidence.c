@@ -82,6 +82,11 @@ ctl_evidence_export(int argc, char **argv)
 		    "hash", id);
 		status = CTL_EXIT_TAMPERED;
 	}
+	if (!json_is_true(json_object_get(pkg, "sha256_in_chain"))) {
+		ctl_warnx("item %" PRId64 ": the record's hash is not the one "
+		    "the audit chain recorded when it was taken", id);
+		status = CTL_EXIT_TAMPERED;
+	}
 	if (!json_is_true(json_object_get(pkg, "chain_ok"))) {
 		ctl_warnx("audit chain broken: %s", json_string_value(
 		    json_object_get(pkg, "chain_reason")));

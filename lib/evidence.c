@@ -433,9 +433,10 @@ evidence_export(struct store *st, int64_t id, const char *actor,
 	struct audit_filter	 f;
 	struct audit_entry	*ents = NULL;
 	struct audit_report	 rep;
-	json_t			*pkg, *rec, *arr;
+	json_t			*pkg, *rec, *arr, *snap;
 	char			*text = NULL, sha[65], calc[65], head[65];
-	int64_t			 head_seq;
+	const char		*snap_sha;
+	int64_t			 head_seq, snap_seq = 0;
 	size_t			 n, i;
 
 	if (ev_export_prepare(st, id, actor, sha, e) == -1)
@@ -461,6 +462,21 @@ evidence_export(struct store *st, int64_t id, const char *actor,
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, audit_entry_json(&ents[i]));
+	/*
+	 * The hash the chain recorded when the record was first taken (the
+	 * entries come newest first): a record rewritten together with the
+	 * hash stored beside it, or deleted and taken again, still hashes
+	 * to that column, but not to what the chain holds.  The oldest
+	 * snapshot entry counts.
+	 */
+	snap = NULL;
+	for (i = 0; i < n; i++)
+		if (strcmp(ents[i].kind, "evidence.snapshot") == 0 &&
+		    (snap == NULL || ents[i].seq < snap_seq)) {
+			json_decref(snap);
+			snap = json_loads(ents[i].detail, 0, NULL);
+			snap_seq = ents[i].seq;
+		}
 	audit_entries_free(ents, n);
 
 	pkg = json_object();
@@ -471,6 +487,13 @@ evidence_export(struct store *st, int64_t id, const char *actor,
 	json_object_set_new(pkg, "sha256", json_string(sha));
 	/* the record as stored must still hash to what was stored with it */
 	json_object_set_new(pkg, "sha256_ok", json_boolean(strcmp(sha, calc) == 0));
+	snap_sha = json_string_value(json_object_get(snap, "sha256"));
+	json_object_set_new(pkg, "snapshot_entry", snap_sha != NULL ?
+	    json_pack("{s:I, s:s}", "seq", (json_int_t)snap_seq, "sha256",
+	    snap_sha) : json_null());
+	json_object_set_new(pkg, "sha256_in_chain", json_boolean(
+	    snap_sha != NULL && strcmp(snap_sha, calc) == 0));
+	json_decref(snap);
 	json_object_set_new(pkg, "audit", arr);
 	json_object_set_new(pkg, "chain_head", json_pack("{s:I, s:s}",
 	    "seq", (json_int_t)head_seq, "hash", head));

@@ -794,6 +794,42 @@ test_evidence(void)
 	CHECK(r.ok);
 	CHECK_INT(store_exec(st, "DELETE FROM evidence", &e), -1);
 	store_err_clear(&e);
+
+	/*
+	 * A record rewritten with a hash to match beside it passes its own
+	 * check but not the chain's; so does one deleted and taken again.
+	 */
+	pkg = evidence_export(st, it.id, NULL, &e);
+	CHECK(pkg != NULL && json_is_true(json_object_get(pkg,
+	    "sha256_in_chain")));
+	json_decref(pkg);
+	{
+		char		 sql[512], forged[65];
+		const char	*rtext = "{\"text\":\"Hallo\"}";
+
+		audit_sha256_hex(rtext, strlen(rtext), forged);
+		snprintf(sql, sizeof sql, "DROP TRIGGER evidence_no_update;"
+		    "UPDATE evidence SET record = '%s', sha256 = '%s'",
+		    rtext, forged);
+		CHECK_INT(store_exec(st, sql, &e), 0);
+	}
+	pkg = evidence_export(st, it.id, NULL, &e);
+	CHECK(pkg != NULL);
+	if (pkg != NULL) {
+		CHECK(json_is_true(json_object_get(pkg, "sha256_ok")));
+		CHECK(json_is_true(json_object_get(pkg, "chain_ok")));
+		CHECK(!json_is_true(json_object_get(pkg, "sha256_in_chain")));
+		CHECK_STR(json_string_value(json_object_get(json_object_get(
+		    pkg, "snapshot_entry"), "sha256")), sha);
+		json_decref(pkg);
+	}
+	/* taken again from an item whose text was changed meanwhile */
+	CHECK_INT(store_exec(st, "DROP TRIGGER evidence_no_delete;"
+	    "DELETE FROM evidence; UPDATE items SET text = 'Hallo'", &e), 0);
+	pkg = evidence_export(st, it.id, NULL, &e);
+	CHECK(pkg != NULL && json_is_true(json_object_get(pkg, "sha256_ok")) &&
+	    !json_is_true(json_object_get(pkg, "sha256_in_chain")));
+	json_decref(pkg);
 	CHECK_STR(e.msg, "");
 	store_close(st);
 }
