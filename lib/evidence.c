@@ -312,13 +312,12 @@ evidence_build(struct store *st, int64_t id, int64_t now, struct store_err *e)
 	json_object_set_new(rec, "author", o);
 
 	/*
-	 * The platform's object as JSON when it parses (so the export is
-	 * readable), as the verbatim string otherwise: it is never dropped.
+	 * The platform's bytes as they came, as a string.  Parsed and dumped
+	 * again (format 1), a repeated key lost its first value, numbers
+	 * changed their spelling (0.1, 1.5e3), and the record's hash could
+	 * not be recomputed outside the daemon once the object held a real.
 	 */
-	if (it.raw_json == NULL)
-		raw = json_null();
-	else if ((raw = json_loads(it.raw_json, JSON_DECODE_ANY, NULL)) == NULL)
-		raw = ev_str(it.raw_json);
+	raw = it.raw_json != NULL ? ev_str(it.raw_json) : json_null();
 	json_object_set_new(rec, "raw", raw);
 
 	if (rc == 1) {

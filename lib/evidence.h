@@ -2,7 +2,8 @@
  * evidence.h: evidence records for items the authority acts on.  Before a
  * comment is removed or escalated for criminal review, the daemon takes a
  * snapshot of everything a court or the platform may later ask for: the
- * original text, the platform's raw object, the author (id, handle,
+ * original text, the platform's raw object (its bytes, verbatim, as a
+ * JSON string), the author (id, handle,
  * display name), the permalink and the post replied to, absolute times in
  * UTC and in German local time, and the rules that matched under which
  * rule-set version.  The record is canonical JSON (keys sorted, compact)
@@ -27,7 +28,8 @@
 
 #include "store.h"
 
-#define EVIDENCE_FORMAT		"netiquetted-evidence-1"
+/* 2: "raw" is the platform's JSON verbatim, as a string (1: parsed) */
+#define EVIDENCE_FORMAT		"netiquetted-evidence-2"
 #define EVIDENCE_EXPORT_FORMAT	"netiquetted-evidence-export-1"
 
 /*

@@ -744,8 +744,10 @@ test_evidence(void)
 	CHECK_STR(json_string_value(json_object_get(json_object_get(
 	    json_object_get(a, "item"), "fetched"), "europe_berlin")),
 	    "2024-10-27T02:00:00+01:00");
-	CHECK_STR(json_string_value(json_object_get(json_object_get(a, "raw"),
-	    "id")), "109");
+	/* verbatim: what the platform sent, byte for byte */
+	CHECK_STR(json_string_value(json_object_get(a, "raw")), it.raw_json);
+	CHECK_STR(json_string_value(json_object_get(a, "format")),
+	    "netiquetted-evidence-2");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(
 	    json_object_get(json_object_get(a, "verdict"), "matches"), 0),
 	    "excerpt")), "Vollidiot");
