@@ -594,7 +594,17 @@ rs_add_words_part(struct rs_build *b, struct rs_rule *r, uint32_t ruleidx,
 		if (pre) { w++; wl--; }
 		if (post) wl--;
 		folded = nz_fold_literal(w, wl, nz_view_folds(r->view));
-		if (folded[0] != '\0' && strchr(folded, ' ') == NULL &&
+		/*
+		 * Nothing left once folded (a no-break space, a zero-width or
+		 * combining character): "\b(?:)\b" would match every text.
+		 */
+		if (folded[strspn(folded, " ")] == '\0') {
+			rs_build_error(b, r->file, line, "%s: entry %zu (\"%s\") "
+			    "is empty once folded", what, i + 1, words[i]);
+			free(folded);
+			continue;
+		}
+		if (strchr(folded, ' ') == NULL &&
 		    r->view != NZ_VIEW_RAW) {
 			struct ruleset *rs = b->rs;
 
