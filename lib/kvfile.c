@@ -113,6 +113,21 @@ kv_parse_line(struct kv_file *f, const char *path, int lineno,
 		    valid + 1);
 		return -1;
 	}
+	/*
+	 * Control characters but tab: a lone CR (a file saved with old Mac
+	 * line ends) made one line of several, whose first key took the rest
+	 * as its value while the others kept their defaults.  The CR of a
+	 * CRLF line end is trimmed below.
+	 */
+	for (q = p; q < end; q++)
+		if (((unsigned char)*q < 0x20 && *q != '\t' &&
+		    !(*q == '\r' && q == end - 1)) || *q == 0x7f) {
+			diags_add(d, path, lineno, "control character 0x%02x at "
+			    "byte %zu of the line%s", (unsigned char)*q,
+			    (size_t)(q - p) + 1, *q == '\r' ? " (a line ending "
+			    "in CR alone?)" : "");
+			return -1;
+		}
 	while (p < end && kv_is_blank(*p))
 		p++;
 	while (end > p && kv_is_blank(end[-1]))

@@ -83,6 +83,38 @@ test_errors_all_reported(void)
 	diags_free(&d);
 }
 
+/*
+ * Control characters: a lone CR (old Mac line ends) joined lines, and the
+ * first key took the others as its value; CRLF and tabs are fine.
+ */
+static void
+test_control_characters(void)
+{
+	const char crlf[] = "[s]\r\na = 1\r\nb\t=\tx y\r\n";
+	const char cr[] = "[s]\nstate-dir = /srv/nq\rlisten = 0.0.0.0:8443\r\n";
+	const char esc[] = "[s]\na = x\x1by\nb = \x7f\n";
+	struct kv_file	f;
+	struct diags	d = { 0 };
+
+	CHECK_INT(kv_parse_buffer("ok", crlf, sizeof crlf - 1, &f, &d), 0);
+	CHECK_STR(kv_get(&f.sections[1], "b")->value, "x y");
+	kv_file_free(&f);
+	CHECK_INT(kv_parse_buffer("cr", cr, sizeof cr - 1, &f, &d), -1);
+	CHECK_INT(d.n, 1);
+	if (d.n == 1) {
+		CHECK_INT(d.v[0].line, 2);
+		CHECK(strstr(d.v[0].msg, "control character 0x0d at byte 20") !=
+		    NULL);
+		CHECK(strstr(d.v[0].msg, "CR alone") != NULL);
+	}
+	kv_file_free(&f);
+	diags_clear(&d);
+	CHECK_INT(kv_parse_buffer("esc", esc, sizeof esc - 1, &f, &d), -1);
+	CHECK_INT(d.n, 2);
+	kv_file_free(&f);
+	diags_free(&d);
+}
+
 static void
 test_long_line_and_missing_file(void)
 {
@@ -181,6 +213,7 @@ main(void)
 	test_basic();
 	test_read_file_kinds();
 	test_errors_all_reported();
+	test_control_characters();
 	test_long_line_and_missing_file();
 	test_utf8_prefix();
 	return tu_finish("test_kvfile");
