@@ -84,14 +84,22 @@ daemon_build_rules(const struct config *conf)
 	struct ruleset		*rs;
 	char			**paths = NULL;
 	size_t			 n = 0, i, k;
+	bool			 missing = false;
 
 	for (k = 0; k < conf->rules_dirs.n; k++) {
 		DIR		*dp = opendir(conf->rules_dirs.v[k]);
 		struct dirent	*de;
 		size_t		 first = n;
 
+		/*
+		 * A directory that cannot be read refuses the rule set: with
+		 * a mistyped rules-dir the daemon ran on the other directories'
+		 * rules alone, after a warning.
+		 */
 		if (dp == NULL) {
-			log_warn("rules directory %s", conf->rules_dirs.v[k]);
+			log_msg(LOG_LVL_ERR, __func__, 1, "rules-dir %s",
+			    conf->rules_dirs.v[k]);
+			missing = true;
 			continue;
 		}
 		while ((de = readdir(dp)) != NULL) {
@@ -105,11 +113,15 @@ daemon_build_rules(const struct config *conf)
 			    de->d_name);
 		}
 		closedir(dp);
+		if (n == first)
+			log_warnx("rules-dir %s holds no *.rules files",
+			    conf->rules_dirs.v[k]);
 		qsort(paths + first, n - first, sizeof *paths, daemon_strcmp_ptr);
 	}
 	rs_options_default(&o);
 	o.log = daemon_rs_log;
-	rs = n > 0 ? rs_load_files((const char *const *)paths, n, &o, &d) : NULL;
+	rs = n > 0 && !missing ? rs_load_files((const char *const *)paths, n,
+	    &o, &d) : NULL;
 	/*
 	 * Errors: each one refuses the whole rule set (at start, in -n and on
 	 * reload), which journalctl -p err should show.  A missing directory

@@ -130,7 +130,9 @@ static const struct cfg_key cfg_keys[] = {
 	  "/usr/share/netiquetted/rules when installed under /usr",
 	  0, 0, NULL, G(rules_dirs),
 	  "Directory of *.rules files; the files of all "
-	  "directories form one rule set.  Giving it replaces the default." },
+	  "directories form one rule set.  Giving it replaces the default.  "
+	  "A directory that cannot be read refuses the rule set (at start, "
+	  "in -n and on reload)." },
 	{ CS_GLOBAL, "listen", CT_ADDR, 0, "127.0.0.1:8080", NULL, 0, 0, NULL,
 	  G(listen),
 	  "Address of the HTTP API and the editors' web UI, as host:port or "

@@ -35,5 +35,15 @@ echo "example-token" >"$creds/mastodon.token"
 } >"$creds/conf"
 CREDENTIALS_DIRECTORY=$creds "$root/sbin/netiquetted" -n -f "$creds/conf" | tail -1 |
 	grep -q "^configuration OK" || fail "example configuration does not parse"
+# a rules-dir that does not exist refuses the check, naming it
+{ echo "rules-dir = $root/share/netiquetted/rules"
+  echo "rules-dir = $creds/rules.lokal"
+  grep -v "^rules-dir" "$root/share/doc/netiquetted/examples/netiquetted.conf.example"
+} >"$creds/conf2"
+if err=$(CREDENTIALS_DIRECTORY=$creds "$root/sbin/netiquetted" -n -f "$creds/conf2" 2>&1); then
+	fail "a missing rules-dir passed the check"
+fi
+grep -q "error: .*rules-dir $creds/rules.lokal: No such file" <<<"$err" ||
+	fail "missing rules-dir not named: $err"
 rm -rf "$creds"
 echo "1 passed, 0 failed"
