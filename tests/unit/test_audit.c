@@ -483,8 +483,8 @@ test_tamper(void)
 			"UPDATE audit SET item = CAST(item AS BLOB) WHERE seq = 5",
 			"UPDATE audit SET kind = CAST(kind AS BLOB) WHERE seq = 5",
 			"UPDATE audit SET ts = ts || 'x' WHERE seq = 5",
-			"UPDATE audit SET actor = actor || char(0) || 'evil' "
-			    "WHERE seq = 5",
+			("UPDATE audit SET actor = actor || char(0) || 'evil' "
+			    "WHERE seq = 5"),
 			"UPDATE audit SET item = 0 WHERE seq = 5",
 		};
 		size_t i;
