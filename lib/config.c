@@ -384,6 +384,7 @@ config_parse_duration(const char *s, long *secs)
 	long long	 total = 0, n, mult;
 	const char	*p = s;
 	int		 parts = 0;
+	long long	 last = 0;
 
 	if (*p == '\0')
 		return -1;
@@ -411,6 +412,10 @@ config_parse_duration(const char *s, long *secs)
 		default:
 			return -1;
 		}
+		/* largest unit first, each once: "1m1m" and "1s1h" are typos */
+		if (last != 0 && mult >= last)
+			return -1;
+		last = mult;
 		p++;
 		if (n > (LONG_MAX - total) / mult)
 			return -1;
@@ -1497,6 +1502,8 @@ cfg_print_section(FILE *fp, const struct config *c, enum cfg_section sec,
 			sv = (const void *)((const char *)base + k->off);
 			for (j = 0; j < sv->n; j++)
 				fprintf(fp, "%s = %s\n", k->key, sv->v[j]);
+			if (sv->n == 0)
+				fprintf(fp, "# %s is not set\n", k->key);
 			continue;
 		}
 		if ((v = cfg_value(k, base, 0, buf, sizeof buf)) != NULL)

@@ -956,6 +956,9 @@ rs_add_rule(struct rs_build *b, const char *path, const struct kv_section *sec)
 				rs_build_error(b, path, p->line, "scope must be a "
 				    "list of comment, dm; not '%s'", p->value);
 		} else if (strcmp(p->key, "description") == 0) {
+			if (p->value[0] == '\0')
+				rs_build_error(b, path, p->line, "description: "
+				    "empty value");
 			free(r->description);
 			r->description = xstrdup(p->value);
 		} else if (strcmp(p->key, "pattern") == 0 ||

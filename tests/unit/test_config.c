@@ -390,6 +390,11 @@ test_durations(void)
 	CHECK_INT(s, 14 * 86400);
 	CHECK_INT(config_parse_duration("", &s), -1);
 	CHECK_INT(config_parse_duration("1h30", &s), -1);
+	/* each unit once, the largest first */
+	CHECK_INT(config_parse_duration("1m1m", &s), -1);
+	CHECK_INT(config_parse_duration("1s1h", &s), -1);
+	CHECK_INT(config_parse_duration("1d2h3m4s", &s), 0);
+	CHECK_INT(s, 86400 + 7200 + 180 + 4);
 	CHECK_INT(config_parse_duration("m", &s), -1);
 	CHECK_INT(config_parse_duration("-5s", &s), -1);
 	CHECK_INT(config_parse_duration("5 s", &s), -1);
