@@ -1051,7 +1051,7 @@ static void
 cfg_unknown_key(struct diags *d, const char *file, int line,
     enum cfg_section sec, const char *key)
 {
-	const char	*hint = NULL, *kind = NULL;
+	const char	*hint = NULL, *kind = NULL, *badcat = NULL;
 	char		 cand[80];
 	size_t		 best = SIZE_MAX, i, n;
 	int		 c, cat;
@@ -1069,11 +1069,9 @@ cfg_unknown_key(struct diags *d, const char *file, int line,
 					    cfg_keys[i].key, category_name(c));
 					hint = cand;
 				}
-			if (hint == NULL) {
-				diags_add(d, file, line, "unknown category "
-				    "'%s' in '%s'", key + n, key);
-				return;
-			}
+			/* said after the other sections had their say */
+			if (hint == NULL)
+				badcat = key + n;
 		} else if (cfg_close(key, cfg_keys[i].key, &best)) {
 			snprintf(cand, sizeof cand, "%s", cfg_keys[i].key);
 			hint = cand;
@@ -1095,6 +1093,9 @@ cfg_unknown_key(struct diags *d, const char *file, int line,
 	else if (kind != NULL)
 		diags_add(d, file, line, "'%s' belongs in the [%s%s] section",
 		    key, kind, strcmp(kind, "account") == 0 ? " NAME" : "");
+	else if (badcat != NULL)
+		diags_add(d, file, line, "unknown category '%s' in '%s'", badcat,
+		    key);
 	else
 		diags_add(d, file, line, "unknown key '%s'", key);
 }

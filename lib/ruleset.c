@@ -698,7 +698,7 @@ rs_read_words(struct rs_build *b, const char *rulefile, int ruleline,
     const char *path, char ***words, size_t *n)
 {
 	char		*buf, *p, *nl, why[128];
-	size_t		 len;
+	size_t		 len, first = *n;
 	int		 lineno = 0, rc = 0;
 
 	if (kv_read_file(path, KV_MAX_FILE, &buf, &len) == -1) {
@@ -747,7 +747,8 @@ rs_read_words(struct rs_build *b, const char *rulefile, int ruleline,
 			rc = -1;
 			continue;
 		}
-		if (*n >= RS_MAX_WORDS) {
+		/* per list, as documented: not the rule's words so far */
+		if (*n - first >= RS_MAX_WORDS) {
 			rs_build_error(b, path, lineno, "more than %d entries",
 			    RS_MAX_WORDS);
 			rc = -1;

@@ -281,6 +281,15 @@ test_errors(void)
 	config_free(&c);
 	diags_clear(&d);
 
+	/* in [policy] every key names a category: another section's first */
+	CHECK_INT(parse("[policy]\nmax-strikes = 3\nnonsense = hide\n", &c,
+	    &d), -1);
+	CHECK(has_diag(&d, 2, "'max-strikes' belongs in the [offenders] "
+	    "section"));
+	CHECK(has_diag(&d, 3, "unknown category 'nonsense'"));
+	config_free(&c);
+	diags_clear(&d);
+
 	CHECK_INT(parse("backoff-base = 10m\nbackoff-max = 1m\n", &c, &d), -1);
 	CHECK(d.n == 1 && strstr(d.v[0].msg, "backoff-max") != NULL);
 	CHECK(has_diag(&d, 2, "backoff-max is less than backoff-base"));
