@@ -879,13 +879,25 @@ def test_undo_of_a_try_whose_answer_was_lost():
         fake.clear_faults()
 
 
+def undo_mute_on_the_wire(it):
+    """Waits for the item's mute to be sent (the fake is slow), undoes the
+    decision and checks the mute was withdrawn: (its row, the answer)."""
+    row = wait_for("the mute on the wire", lambda: db_query(
+        S["d"].state, "SELECT id FROM outbox WHERE item = ? AND action = 'mute'"
+        " AND state = 'sent'", it["id"]), 30)[0][0]
+    st, obj, _ = S["anna"].req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
+    check(st == 200, "undo %d %r" % (st, obj))
+    check(row in [w["outbox"] for w in obj["withdrawn"]], "mute not withdrawn: %r" % obj)
+    return row, obj
+
+
 def test_undo_while_the_request_is_on_the_wire():
     """An undo that withdraws a mute whose request is out: the unmute
     waits until that request has ended, so it cannot be overtaken, and
     when the platform confirms the withdrawn mute the audit says so (an
     action.confirmed entry marked withdrawn): before, the confirmation
     of a withdrawn row was only logged."""
-    fake, a = S["fake"], S["anna"]
+    fake = S["fake"]
     it = new_open_item("troll10@example.org", "Du bist ein Idiot, ehrlich")
 
     def query(sql, *args):
@@ -893,12 +905,7 @@ def test_undo_while_the_request_is_on_the_wire():
     try:
         fake.faults(slow_ms=3000)
         target = approve(it)["item"]["author"]["id"]
-        row = wait_for("the mute on the wire", lambda: query(
-            "SELECT id FROM outbox WHERE item = ? AND action = 'mute' AND state = 'sent'",
-            it["id"]), 30)[0][0]
-        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
-        check(st == 200, "undo %d %r" % (st, obj))
-        check(row in [w["outbox"] for w in obj["withdrawn"]], "mute not withdrawn: %r" % obj)
+        row, obj = undo_mute_on_the_wire(it)
         check([q for q in obj["queued"] if q["action"] == "unmute"], "no unmute: %r" % obj)
         wait_for("the withdrawn mute's confirmation in the audit", lambda: query(
             "SELECT seq FROM audit WHERE kind = 'action.confirmed'"
@@ -921,7 +928,7 @@ def test_refusal_of_a_withdrawn_request():
     no failure for the editors' queue and no failed action in /metrics,
     but the audit shows the refusal (action.failed, marked withdrawn).
     Before, it was counted and logged as failed for good."""
-    fake, a, d = S["fake"], S["anna"], S["d"]
+    fake, d = S["fake"], S["d"]
     it = new_open_item("troll11@example.org", "Du bist ein Idiot, wirklich")
 
     def query(sql, *args):
@@ -934,12 +941,7 @@ def test_refusal_of_a_withdrawn_request():
         fake.faults(slow_ms=3000, fail_next=[{"path": "/api/v1/accounts/", "status": 422,
                                              "count": 1}])
         approve(it)
-        row = wait_for("the mute on the wire", lambda: query(
-            "SELECT id FROM outbox WHERE item = ? AND action = 'mute' AND state = 'sent'",
-            it["id"]), 30)[0][0]
-        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
-        check(st == 200, "undo %d %r" % (st, obj))
-        check(row in [w["outbox"] for w in obj["withdrawn"]], "mute not withdrawn: %r" % obj)
+        row, _ = undo_mute_on_the_wire(it)
         wait_for("the refusal of the withdrawn mute in the audit", lambda: query(
             "SELECT seq FROM audit WHERE kind = 'action.failed'"
             " AND json_extract(detail, '$.outbox') = ?"

@@ -824,6 +824,18 @@ test_next_cursor_hint(void)
 	}
 }
 
+/* The limits of a 200 with no requests left and the reset `reset`. */
+static void
+exhausted_until(const char *reset, time_t now, struct conn_ratelimit *rl)
+{
+	struct http_response r = resp(200, "[]");
+
+	http_headers_add(&r.headers, "X-RateLimit-Remaining", "0");
+	http_headers_add(&r.headers, "X-RateLimit-Reset", reset);
+	conn_mastodon.parse_ratelimit(&r, now, rl);
+	http_headers_free(&r.headers);
+}
+
 static void
 test_ratelimit(void)
 {
@@ -855,13 +867,8 @@ test_ratelimit(void)
 	http_headers_free(&r.headers);
 
 	/* Remaining 0 on a success also means: wait. */
-	r = resp(200, "[]");
-	http_headers_add(&r.headers, "X-RateLimit-Remaining", "0");
-	http_headers_add(&r.headers, "X-RateLimit-Reset",
-	    "2024-05-01T12:01:00Z");
-	conn_mastodon.parse_ratelimit(&r, now, &rl);
+	exhausted_until("2024-05-01T12:01:00Z", now, &rl);
 	CHECK_INT(rl.retry_at, now + 60);
-	http_headers_free(&r.headers);
 
 	/* Retry-After, both forms; the later of it and the reset wins. */
 	r = resp(429, "");
@@ -886,20 +893,11 @@ test_ratelimit(void)
 	http_headers_free(&r.headers);
 
 	/* A reset days ahead (a server's clock) pauses for a day at most. */
-	r = resp(200, "[]");
-	http_headers_add(&r.headers, "X-RateLimit-Remaining", "0");
-	http_headers_add(&r.headers, "X-RateLimit-Reset",
-	    "2024-05-09T12:00:00Z");
-	conn_mastodon.parse_ratelimit(&r, now, &rl);
+	exhausted_until("2024-05-09T12:00:00Z", now, &rl);
 	CHECK_INT(rl.reset, now + 86400);
 	CHECK_INT(rl.retry_at, now + 86400);
-	http_headers_free(&r.headers);
-	r = resp(200, "[]");
-	http_headers_add(&r.headers, "X-RateLimit-Remaining", "0");
-	http_headers_add(&r.headers, "X-RateLimit-Reset", "4102444800");
-	conn_mastodon.parse_ratelimit(&r, now, &rl);
+	exhausted_until("4102444800", now, &rl);
 	CHECK_INT(rl.reset, now + 86400);
-	http_headers_free(&r.headers);
 
 	/* 429 with nothing at all: a minute. */
 	r = resp(429, "");
