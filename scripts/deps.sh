@@ -2,7 +2,7 @@
 # deps.sh: makes sure the Debian packages a job needs are installed.
 # As root it installs what is missing (apt-get); otherwise it names exactly
 # what is missing and how to install it, and fails.
-#   scripts/deps.sh build|test|demo|browser
+#   scripts/deps.sh build|test|demo|browser|bench
 set -euo pipefail
 
 job=${1:-build}
@@ -14,7 +14,9 @@ build) ;;
 demo) ;;
 test) pkgs+=(clang libclang-rt-14-dev systemd man-db) ;;
 browser) pkgs+=(chromium nodejs) ;;
-*) echo "usage: $0 build|test|demo|browser" >&2; exit 64 ;;
+# the benchmarks' fake platform runs on PyPy: its CPU is not the daemon's
+bench) pkgs+=(pypy3) ;;
+*) echo "usage: $0 build|test|demo|browser|bench" >&2; exit 64 ;;
 esac
 
 missing=()

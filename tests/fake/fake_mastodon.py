@@ -134,10 +134,12 @@ def rate_reset(t):
 # per call, a third of the cost of serializing a relationship: one C
 # encoder made once, as JSONEncoder(ensure_ascii=False).iterencode(obj,
 # _one_shot=True) makes it (but for check_circular: nothing the fake
-# answers has cycles).
-_DICT_ENCODER = (json.encoder.c_make_encoder(
+# answers has cycles).  PyPy (tests/bench runs the fake on it) has no C
+# encoder and no gc.freeze; it needs neither.
+_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_DICT_ENCODER = (_C_MAKE_ENCODER(
     None, json.JSONEncoder().default, json.encoder.encode_basestring, None,
-    ": ", ", ", False, False, True) if json.encoder.c_make_encoder else None)
+    ": ", ", ", False, False, True) if _C_MAKE_ENCODER else None)
 
 
 def to_json(obj):
@@ -1386,7 +1388,8 @@ def main():
     # collector from walking it on every full collection, which stalls
     # every request for 100 ms per 20,000 items (latency a client would
     # wrongly put on its own account).
-    gc.freeze()
+    if hasattr(gc, "freeze"):
+        gc.freeze()
 
     Handler.state = state
     if args.fast_server:
