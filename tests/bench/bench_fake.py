@@ -13,9 +13,13 @@ A page costs mostly the request logic (every notification scanned,
 80 notifications serialized); an action on the stock server mostly the
 front end.  --rate paces the actions: each then wakes the fake on its
 own, which costs it more per request than a back-to-back stream.
+--python picks the interpreter (pypy3 when installed, as in
+bench_daemon.py; on this short run its JIT is still warming up, so pages
+cost it more than on CPython).
 
 Usage: bench_fake.py [--posts 20000] [--conns 32] [--rate 0] [--pages 500]
                      [--generate 5000] [--server stock|fast|both]
+                     [--python INTERPRETER]
 """
 
 import argparse
@@ -23,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -105,7 +110,7 @@ async def get_pages(port, n, first_id, count):
 
 
 def run(server, args):
-    cmd = [sys.executable, FAKE, "--port", "0", "--generate", str(args.generate)]
+    cmd = [args.python, FAKE, "--port", "0", "--generate", str(args.generate)]
     if server == "fast":
         cmd.append("--fast-server")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -144,11 +149,14 @@ def main():
                     help="action POSTs per second (default: as fast as the "
                     "fake answers; the daemon's benchmark sends ~2,500/s)")
     ap.add_argument("--server", choices=("stock", "fast", "both"), default="both")
+    ap.add_argument("--python", default=shutil.which("pypy3") or sys.executable,
+                    help="interpreter for the fake (default: pypy3 if "
+                    "installed, as bench_daemon.py runs it, else this one)")
     args = ap.parse_args()
     servers = ("stock", "fast") if args.server == "both" else (args.server,)
-    print("fake_mastodon.py --generate %d; %d action POSTs over %d connections "
+    print("fake_mastodon.py on %s --generate %d; %d action POSTs over %d connections "
           "(%s), %d pages of 80 over one" % (
-              args.generate, args.posts, args.conns,
+              args.python, args.generate, args.posts, args.conns,
               "%g/s" % args.rate if args.rate else "back to back", args.pages))
     for server in servers:
         for name, (n, user, system, wall, statuses) in run(server, args).items():
