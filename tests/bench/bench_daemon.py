@@ -464,12 +464,12 @@ def main():
     else:
         FakeCls = PatchedFake
         PatchedFake.mode = args.fake
-        PatchedFake.python = (args.fake_python or shutil.which("pypy3") or
-                              sys.executable)
-        log("fake runs on: %s%s" % (PatchedFake.python, "" if "pypy" in
-            os.path.basename(PatchedFake.python) else
-            "  (pypy3 not installed: scripts/deps.sh bench installs it; "
-            "CPython's fake takes ~40% more of the cores the daemon shares)"))
+        pypy = shutil.which("pypy3")
+        PatchedFake.python = args.fake_python or pypy or sys.executable
+        log("fake runs on: %s%s" % (PatchedFake.python, "" if args.fake_python
+            or pypy else "  (pypy3 is not installed: scripts/deps.sh bench "
+            "installs it; on CPython the fake takes ~40% more of the cores "
+            "the daemon shares)"))
     fake = daemon = None
     try:
         sentinel = os.path.join(work, "sentinel.jsonl")
