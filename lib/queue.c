@@ -458,10 +458,16 @@ queue_author_items(struct store *st, int64_t item, size_t limit,
 static const char sql_parent[] =
     "SELECT p.id FROM items i JOIN items p ON p.platform = i.platform"
     " AND p.account = i.account AND p.item_id = i.parent_id WHERE i.id = ?1";
+/*
+ * Replies to the item and to its parent.  An IN list, not an OR of the
+ * two: SQLite searches items_parent for each value, where with the OR
+ * it read every item of the account.  A NULL in the list matches
+ * nothing, as the OR's second half did for an item without a parent.
+ */
 static const char sql_replies[] =
     "SELECT r.id FROM items i JOIN items r ON r.platform = i.platform"
-    " AND r.account = i.account AND (r.parent_id = i.item_id OR"
-    " (i.parent_id IS NOT NULL AND i.parent_id != '' AND r.parent_id = i.parent_id))"
+    " AND r.account = i.account AND r.parent_id IN (i.item_id,"
+    " CASE WHEN i.parent_id != '' THEN i.parent_id END)"
     " WHERE i.id = ?1 AND r.id != i.id ORDER BY r.created_at, r.id LIMIT 20";
 
 json_t *

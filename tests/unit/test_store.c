@@ -816,6 +816,126 @@ test_author_items(struct store **stp)
 	CHECK_STR(e.msg, "");
 }
 
+/* The item_ids of the replies queue_thread finds for item, in order. */
+static void
+replies_are(struct store *st, int64_t item, const char *want)
+{
+	struct store_err	 e = { "" };
+	json_t			*t = queue_thread(st, item, &e), *o;
+	char			 got[256] = "";
+	size_t			 i;
+
+	CHECK(t != NULL);
+	json_array_foreach(json_object_get(t, "replies"), i, o) {
+		if (i > 0)
+			strncat(got, " ", sizeof got - strlen(got) - 1);
+		strncat(got, json_string_value(json_object_get(o, "item_id")),
+		    sizeof got - strlen(got) - 1);
+	}
+	json_decref(t);
+	CHECK_STR(got, want);
+}
+
+/* The VM steps of every statement of the connection since the last call. */
+static long
+vm_steps(struct store *st)
+{
+	sqlite3_stmt	*s = NULL;
+	long		 n = 0;
+
+	while ((s = sqlite3_next_stmt(store_db(st), s)) != NULL)
+		n += sqlite3_stmt_status(s, SQLITE_STMTSTATUS_VM_STEP, 1);
+	return n;
+}
+
+/*
+ * What an editor's look at one item reads (migration 8): its thread
+ * (replies to it and to its parent, in its account only; an empty parent
+ * is no parent) and its outbox rows, at a cost that does not grow with
+ * the account's items or the outbox: a few thousand unrelated ones do
+ * not show in the VM steps.
+ */
+static void
+test_item_reads(struct store *st)
+{
+	struct store_err	 e = { "" };
+	struct store_item	 p, r1, r2, c, n1, n2, o, filler;
+	int64_t			*ids = NULL, a1 = 0, a2 = 0, b1 = 0, id;
+	size_t			 nids = 0;
+	char			 fid[32], key[32];
+	long			 steps;
+	int			 i;
+
+	p = item("th-p", "th-a");
+	p.parent_id = "th-root";
+	r1 = item("th-r1", "th-a");
+	r1.parent_id = "th-p";
+	r1.created_at = 1700000001;
+	r2 = item("th-r2", "th-b");
+	r2.parent_id = "th-p";
+	r2.created_at = 1700000002;
+	c = item("th-c", "th-b");
+	c.parent_id = "th-r1";
+	c.created_at = 1700000003;
+	n1 = item("th-n1", "th-b");
+	n1.parent_id = "";
+	n2 = item("th-n2", "th-b");
+	n2.parent_id = "";
+	o = item("th-o", "th-a");
+	o.account = "bmj";
+	o.parent_id = "th-p";
+	CHECK_INT(store_begin(st, &e), 0);
+	CHECK_INT(store_item_put(st, &p, &e), 1);
+	CHECK_INT(store_item_put(st, &r1, &e), 1);
+	CHECK_INT(store_item_put(st, &r2, &e), 1);
+	CHECK_INT(store_item_put(st, &c, &e), 1);
+	CHECK_INT(store_item_put(st, &n1, &e), 1);
+	CHECK_INT(store_item_put(st, &n2, &e), 1);
+	CHECK_INT(store_item_put(st, &o, &e), 1);
+	CHECK_INT(store_outbox_add(st, r1.id, "bmi", ACT_MUTE, NULL, "th:1",
+	    1700000100, &a1, &e), 1);
+	CHECK_INT(store_outbox_add(st, r2.id, "bmi", ACT_MUTE, NULL, "th:2",
+	    1700000100, &b1, &e), 1);
+	CHECK_INT(store_outbox_add(st, r1.id, "bmi", ACT_REPORT, NULL, "th:3",
+	    1700000100, &a2, &e), 1);
+	for (i = 0; i < 3000 && e.msg[0] == '\0'; i++) {
+		snprintf(fid, sizeof fid, "th-fill%d", i);
+		snprintf(key, sizeof key, "th-fill:%d", i);
+		filler = item(fid, "th-filler");
+		filler.parent_id = i % 2 ? "th-elsewhere" : "";
+		(void)store_item_put(st, &filler, &e);
+		(void)store_outbox_add(st, filler.id, "bmi", ACT_REPORT, NULL,
+		    key, 1700000100, &id, &e);
+	}
+	CHECK_STR(e.msg, "");
+	CHECK_INT(store_commit(st, &e), 0);
+
+	(void)vm_steps(st);
+	replies_are(st, r1.id, "th-r2 th-c");
+	CHECK_INT(queue_outbox_ids(st, r1.id, &ids, &nids, &e), 0);
+	steps = vm_steps(st);
+	if (steps >= 2000)
+		fprintf(stderr, "thread and outbox of one item: %ld VM steps\n",
+		    steps);
+	CHECK(steps < 2000);
+	CHECK_INT((int)nids, 2);
+	if (nids == 2) {
+		CHECK_INT(ids[0], a1);
+		CHECK_INT(ids[1], a2);
+	}
+	free(ids);
+	ids = NULL;
+	CHECK_INT(queue_outbox_ids(st, r2.id, &ids, &nids, &e), 0);
+	CHECK_INT((int)nids, 1);
+	if (nids == 1)
+		CHECK_INT(ids[0], b1);
+	free(ids);
+	replies_are(st, p.id, "th-r1 th-r2");
+	replies_are(st, c.id, "");
+	replies_are(st, n1.id, "");
+	replies_are(st, o.id, "");
+}
+
 int
 main(void)
 {
@@ -848,6 +968,7 @@ main(void)
 	test_evidence_rows(st);
 	test_queue_counts(&st);
 	test_author_items(&st);
+	test_item_reads(st);
 	store_close(st);
 
 	rc = tu_finish("test_store");
