@@ -132,11 +132,9 @@ api_events_queue(struct daemon *d, int64_t item, const char *state,
 /*
  * Every state named: so SQLite searches queue_state (state, updated_at)
  * once per state instead of scanning the whole queue, every queue entry
- * ever made, each tick (13 ms at 300,000 entries).  The states are the
- * queue table's CHECK list.
+ * ever made, each tick (13 ms at 300,000 entries).
  */
-#define EVENTS_ALL_STATES \
-    "state IN ('open', 'approved', 'dismissed', 'escalated', 'closed')"
+#define EVENTS_ALL_STATES	"state IN " STORE_QUEUE_STATES_SQL
 static const char sql_changed[] =
     "SELECT item, state, updated_at FROM queue WHERE " EVENTS_ALL_STATES
     " AND updated_at >= ?1 ORDER BY updated_at, item LIMIT 500";

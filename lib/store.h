@@ -230,6 +230,13 @@ enum store_queue_state {
 	STORE_Q_ESCALATED,
 	STORE_Q_CLOSED,
 };
+/*
+ * Every state, for SQL that names them all so that SQLite searches an
+ * index led by state (queue_state) instead of scanning the queue.
+ * test_store checks it against store_queue_state_name.
+ */
+#define STORE_QUEUE_STATES_SQL \
+	"('open', 'approved', 'dismissed', 'escalated', 'closed')"
 const char	*store_queue_state_name(enum store_queue_state);
 int		 store_queue_state_from_name(const char *);
 

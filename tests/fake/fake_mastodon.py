@@ -83,6 +83,7 @@ import time
 import traceback
 import urllib.parse
 from datetime import datetime, timezone
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 OWN_ID = "109000000000000001"
@@ -136,6 +137,7 @@ def rate_reset(t):
 # _one_shot=True) makes it (but for check_circular: nothing the fake
 # answers has cycles).  PyPy (tests/bench runs the fake on it) has no C
 # encoder and no gc.freeze; it needs neither.
+gc_freeze = getattr(gc, "freeze", lambda: None)
 _C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 _DICT_ENCODER = (_C_MAKE_ENCODER(
     None, json.JSONEncoder().default, json.encoder.encode_basestring, None,
@@ -695,7 +697,7 @@ class Handler(BaseHTTPRequestHandler):
                 if isinstance(recs, dict):
                     recs = [recs]
                 out = [st.seed_one(r) for r in recs]
-                gc.freeze()     # as after the start's seeding, see main()
+                gc_freeze()     # as after the start's seeding, see main()
                 return self.send_json(200, out)
             if path == "/_fake/reset" and method == "POST":
                 st.reset()
@@ -1236,7 +1238,7 @@ class FastConnection(asyncio.BufferedProtocol):
         """BaseHTTPRequestHandler's error page, then close."""
         h = self.server.handler(self.server, self.peer, "", None, "",
                                 "HTTP/1.1", FastHeaders(), b"")
-        h.send_error(code, message)
+        h.send_error(HTTPStatus(code), message)   # as http.server does
         out.append(h.wfile.getvalue())
         self.flush(out)
         self.transport.close()
@@ -1310,7 +1312,10 @@ class FastConnection(asyncio.BufferedProtocol):
         try:
             method = getattr(h, "do_" + command, None)
             if method is None:
-                h.send_error(501, "Unsupported method (%r)" % command)
+                # the enum, as http.server passes it: before 3.11 the
+                # page names the member, not the number
+                h.send_error(HTTPStatus.NOT_IMPLEMENTED,
+                             "Unsupported method (%r)" % command)
             else:
                 method()
         except Exception:
@@ -1388,8 +1393,7 @@ def main():
     # collector from walking it on every full collection, which stalls
     # every request for 100 ms per 20,000 items (latency a client would
     # wrongly put on its own account).
-    if hasattr(gc, "freeze"):
-        gc.freeze()
+    gc_freeze()
 
     Handler.state = state
     if args.fast_server:
