@@ -26,8 +26,6 @@
 
 #define REASON_MAX	1000
 #define NOTE_MAX	4000
-/* how long a mute lasts (screen.c's too): an older offence no longer holds one */
-#define ITEMS_MUTE_SECONDS	(7 * 24 * 3600)
 
 struct decide_ctx {
 	struct api_req		*r;
@@ -37,7 +35,6 @@ struct decide_ctx {
 	int64_t			 n;	/* decision number, for outbox keys */
 	int64_t			 now;
 	json_t			*queued, *withdrawn, *irreversible, *unsupported;
-	json_t			*kept;	/* left in place for another item */
 	json_t			*qids, *wids;	/* ids for the history row */
 	struct store_err	 e;
 };
@@ -356,7 +353,7 @@ items_params(struct decide_ctx *c, unsigned bit)
 	    "item_id", c->it.item_id, "author_id", c->it.author_id ?
 	    c->it.author_id : "", "category", cat ? cat : "", "rule", rule,
 	    "comment", comment, "mute_seconds", (json_int_t)(bit == ACT_MUTE ?
-	    ITEMS_MUTE_SECONDS : 0), "forward", c->a && c->a->conf->report_forward,
+	    7 * 24 * 3600 : 0), "forward", c->a && c->a->conf->report_forward,
 	    "rule_ids", rule);
 	out = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(p);
@@ -450,30 +447,10 @@ static int
 items_take_back(struct decide_ctx *c, const struct store_outbox_row *row)
 {
 	unsigned	inverse = items_inverse(row->action);
-	int64_t		id, other;
-	int		rc;
+	int64_t		id;
 
 	if (row->state == STORE_OB_ABANDONED || row->state == STORE_OB_FAILED)
 		return 0;
-	/*
-	 * A mute or block is one effect on the author, whichever item asked
-	 * for it: while another of their items still warrants it, taking it
-	 * back for this one would lift it for that one too.  The row stays
-	 * as it is, and the answer says which item keeps it.
-	 */
-	if (row->action == ACT_MUTE || row->action == ACT_BLOCK) {
-		rc = queue_author_warrants(c->r->d->store, c->it.id, row->action,
-		    row->action == ACT_MUTE ? c->now - ITEMS_MUTE_SECONDS : 0,
-		    &other, &c->e);
-		if (rc == -1)
-			return -1;
-		if (rc == 1) {
-			json_array_append_new(c->kept, json_pack("{s:s, s:I, s:I}",
-			    "action", action_name(row->action), "outbox",
-			    (json_int_t)row->id, "because", (json_int_t)other));
-			return 0;
-		}
-	}
 	if (row->state == STORE_OB_PENDING && !items_maybe_applied(row))
 		return items_withdraw(c, row);
 	if (row->state != STORE_OB_DONE && items_withdraw(c, row) == -1)
@@ -727,7 +704,6 @@ api_items_apply(struct api_req *r, int64_t item, const char *verb,
 	c.withdrawn = json_array();
 	c.irreversible = json_array();
 	c.unsupported = json_array();
-	c.kept = json_array();
 	c.qids = json_array();
 	c.wids = json_array();
 	to = is_undo ? h.from : items_target(verb, from);
@@ -762,11 +738,10 @@ api_items_apply(struct api_req *r, int64_t item, const char *verb,
 		rc = queue_hist_add(st, item, verb, from, to, api_actor(r),
 		    reason, ej, c.now, &c.e);
 	if (rc == 0) {
-		detail = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:O}",
+		detail = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O}",
 		    "from", from, "to", to, "reason", reason ? reason : "",
 		    "queued", c.queued, "withdrawn", c.withdrawn,
-		    "irreversible", c.irreversible, "unsupported", c.unsupported,
-		    "kept", c.kept);
+		    "irreversible", c.irreversible, "unsupported", c.unsupported);
 		if (is_assign)
 			json_object_set_new(detail, "assignee", json_string(assignee));
 		if (detail == NULL)	/* reason was not UTF-8 */
@@ -793,12 +768,11 @@ out:
 		if (json_array_size(c.queued) > 0)
 			executor_kick(d);
 		api_events_queue(d, item, to, r->session.user.name);
-		*result = json_pack("{s:o, s:O, s:O, s:O, s:O, s:O}",
+		*result = json_pack("{s:o, s:O, s:O, s:O, s:O}",
 		    "item", api_items_summary(r, item), "queued", c.queued,
 		    "withdrawn", c.withdrawn, "irreversible", c.irreversible,
-		    "unsupported", c.unsupported, "kept", c.kept);
+		    "unsupported", c.unsupported);
 	}
-	json_decref(c.kept);
 	json_decref(c.queued);
 	json_decref(c.withdrawn);
 	json_decref(c.irreversible);

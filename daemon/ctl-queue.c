@@ -320,11 +320,6 @@ cq_decide(struct cq *q, const char *verb, long id, const char *reason)
 		    (long long)json_integer_value(json_object_get(v, "outbox")));
 	json_array_foreach(json_object_get(o, "irreversible"), i, v)
 		printf("cannot be undone: %s\n", json_string_value(v));
-	json_array_foreach(json_object_get(o, "kept"), i, v)
-		printf("kept:     %s (outbox %lld): item %lld still warrants it\n",
-		    json_string_value(json_object_get(v, "action")),
-		    (long long)json_integer_value(json_object_get(v, "outbox")),
-		    (long long)json_integer_value(json_object_get(v, "because")));
 	json_decref(o);
 	return ctl_finish_output();
 }

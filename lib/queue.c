@@ -436,56 +436,6 @@ static const char sql_author_items[] =
     "  WHERE t.id > (SELECT upto FROM mark))"
     " ORDER BY o.created_at DESC, o.id DESC LIMIT ?2";
 
-/*
- * Another item of the same author, in the same account, on whose account
- * the author is still muted or blocked (queue_author_warrants): not
- * dismissed by an editor, created since ?3, and either with a row of the
- * action that may take effect (an editor's approval has rows of its own)
- * or decided by the screener in auto mode with the action sent at once,
- * whose row is keyed by the author and may well be this item's.  What
- * the screener only proposed is the queue entry's proposed.
- */
-static const char sql_author_warrant[] =
-    "WITH me AS (SELECT a.id AS author, i.platform, i.account, i.author_id"
-    "  FROM items i JOIN authors a ON a.platform = i.platform"
-    "  AND a.account = i.account AND a.author_id = i.author_id"
-    "  WHERE i.id = ?1 AND i.author_id != ''),"
-    " mark AS (SELECT coalesce((SELECT value FROM store_marks"
-    "  WHERE name = 'author_items'), 0) AS upto),"
-    " theirs AS (SELECT x.item AS id FROM author_items x"
-    "  JOIN me ON x.author = me.author"
-    "  UNION"
-    "  SELECT t.id FROM items t JOIN me ON +t.platform = me.platform"
-    "  AND +t.account = me.account AND +t.author_id = me.author_id"
-    "  WHERE t.id > (SELECT upto FROM mark))"
-    " SELECT y.id FROM theirs JOIN items y ON y.id = theirs.id"
-    " LEFT JOIN queue q ON q.item = y.id"
-    " WHERE y.id != ?1 AND y.created_at >= ?3"
-    " AND (q.state IS NULL OR q.state != 'dismissed')"
-    " AND (EXISTS (SELECT 1 FROM outbox b WHERE b.item = y.id"
-    "  AND b.action = ?2 AND b.state IN ('pending', 'sent', 'done'))"
-    "  OR EXISTS (SELECT 1 FROM decisions d WHERE d.item = y.id"
-    "  AND d.mode = 'auto' AND (d.actions & ~coalesce(q.proposed, 0) & ?4) != 0))"
-    " ORDER BY y.id DESC LIMIT 1";
-
-int
-queue_author_warrants(struct store *st, int64_t item, unsigned action,
-    int64_t since, int64_t *other, struct store_err *e)
-{
-	sqlite3_stmt *s;
-
-	*other = 0;
-	if ((s = store_stmt(st, sql_author_warrant, e)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, item);
-	queue_bind(s, 2, action_name(action));
-	sqlite3_bind_int64(s, 3, since);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)action);
-	if (queue_int(st, s, other, e) == -1)
-		return -1;
-	return *other > 0 ? 1 : 0;
-}
-
 const char *
 queue_author_items_sql(void)
 {

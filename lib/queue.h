@@ -50,14 +50,6 @@ json_t	*queue_author_items(struct store *, int64_t item, size_t limit,
 	    struct store_err *);
 /* Its SQL, for tests that look at its query plan. */
 const char	*queue_author_items_sql(void);
-/*
- * Whether another item of item's author still warrants action (ACT_MUTE
- * or ACT_BLOCK, one effect per author): an editor taking it back for
- * item would lift it for that one too.  1 with *other set, 0, or -1.
- * Items created before since do not count (a mute runs out).
- */
-int	queue_author_warrants(struct store *, int64_t item, unsigned action,
-	    int64_t since, int64_t *other, struct store_err *);
 /* {"parent_id", "parent": summary|null, "replies": [summaries]} */
 json_t	*queue_thread(struct store *, int64_t item, struct store_err *);
 /* [{"author","text","created_at"}] */

@@ -59,9 +59,6 @@ export function describeResult(id, done, r) {
 	if (q.length) s += ' Veranlasst: ' + q.map(x => act(x.action)).join(', ') + '.';
 	if (w.length) s += ' Zurückgezogen: ' + w.map(x => act(x.action)).join(', ') + '.';
 	if (irr.length) s += ' Nicht umkehrbar: ' + irr.map(x => act(x.action || x)).join(', ') + '.';
-	const kept = (r && r.kept) || [];
-	if (kept.length) s += ' Nicht aufgehoben: ' + kept.map(x => act(x.action) +
-		' (Eintrag ' + x.because + ' rechtfertigt es weiterhin)').join(', ') + '.';
 	return s;
 }
 

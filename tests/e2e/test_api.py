@@ -963,50 +963,6 @@ def test_refusal_of_a_withdrawn_request():
         fake.clear_faults()
 
 
-def test_restore_keeps_a_mute_another_item_warrants():
-    """A mute is one effect on the author.  Restoring one of two approved
-    items of the same author leaves it in place, says so ("kept", naming
-    the other item, in the answer and in the audit entry) and sends no
-    unmute; restoring the other one then lifts it.  Before, the first
-    restore unmuted the author while the other approval still stood."""
-    fake, a, d = S["fake"], S["anna"], S["d"]
-    x = new_open_item("troll12@example.org", "Du bist ein Idiot, erstens")
-    y = new_open_item("troll12@example.org", "Du bist ein Idiot, zweitens")
-    target = approve(x)["item"]["author"]["id"]
-    approve(y)
-
-    def mute_rows():
-        rows = db_query(d.state, "SELECT item, id, state FROM outbox WHERE item IN (?, ?)"
-                        " AND action = 'mute' ORDER BY item", x["id"], y["id"])
-        return rows if len(rows) == 2 and all(r[2] == "done" for r in rows) else None
-    rows = wait_for("both approved mutes done", mute_rows, 30)
-    check(target in fake.get("/_fake/state")["muted"], "the author is not muted")
-
-    def unmutes():
-        return [z for z in fake.actions()["actions"]
-                if z["kind"] == "unmute" and z["target"] == target]
-    st, obj, _ = a.req("POST", "/api/items/%d/decide" % x["id"],
-                       {"decision": "restore", "reason": "doch zulaessig"})
-    check(st == 200 and obj["item"]["state"] == "dismissed", "restore %d %r" % (st, obj))
-    check(obj["kept"] == [{"action": "mute", "outbox": rows[0][1], "because": y["id"]}],
-          "kept %r" % obj)
-    check(not [q for q in obj["queued"] if q["action"] == "unmute"], "unmute queued: %r" % obj)
-    check(not [w for w in obj["withdrawn"] if w["action"] == "mute"], "mute withdrawn: %r" % obj)
-    entry = db_query(d.state, "SELECT json_extract(detail, '$.kept[0].because') FROM audit"
-                     " WHERE kind = 'queue.restore' AND item = ?", x["id"])
-    check(entry == [(y["id"],)], "audit entry %r" % entry)
-    time.sleep(1.5)
-    check(not unmutes() and target in fake.get("/_fake/state")["muted"],
-          "the author was unmuted: %r" % unmutes())
-
-    st, obj, _ = a.req("POST", "/api/items/%d/decide" % y["id"],
-                       {"decision": "restore", "reason": "auch zulaessig"})
-    check(st == 200 and obj["kept"] == [], "second restore %d %r" % (st, obj))
-    check([q for q in obj["queued"] if q["action"] == "unmute"], "no unmute: %r" % obj)
-    wait_for("the author unmuted", lambda: target not in fake.get("/_fake/state")["muted"], 30)
-    check(len(unmutes()) == 1, "unmutes %r" % unmutes())
-
-
 def test_audit_verifies():
     rc, out, err = S["d"].audit_verify()
     check(rc == 0, "audit verify: %s %s" % (out, err))
@@ -1034,8 +990,7 @@ if __name__ == "__main__":
                    test_login_void_after_password_change,
                    test_undo_of_a_try_whose_answer_was_lost,
                    test_undo_while_the_request_is_on_the_wire,
-                   test_refusal_of_a_withdrawn_request,
-                   test_restore_keeps_a_mute_another_item_warrants, test_audit_verifies,
+                   test_refusal_of_a_withdrawn_request, test_audit_verifies,
                    test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code

@@ -952,99 +952,6 @@ test_item_reads(struct store *st)
 	}
 }
 
-/* queue_author_warrants' answer for item: the other item, or 0. */
-static int64_t
-warrant_of(struct store *st, int64_t item, unsigned action, int64_t since)
-{
-	struct store_err	e = { "" };
-	int64_t			other = -1;
-	int			rc;
-
-	rc = queue_author_warrants(st, item, action, since, &other, &e);
-	CHECK(rc == 0 || rc == 1);
-	CHECK_STR(e.msg, "");
-	CHECK_INT(rc == 1, other > 0);
-	return other;
-}
-
-static void
-decision(struct store *st, int64_t item, enum store_mode mode,
-    unsigned actions)
-{
-	struct store_err	e = { "" };
-	struct store_decision	d = {
-		.item = item, .actions = actions, .mode = mode,
-		.rule_ids = "insult.idiot", .created_at = 1700000100,
-	};
-
-	CHECK_INT(store_decision_put(st, &d, NULL, &e), 0);
-}
-
-/*
- * Which other item of an author still warrants a mute or block that an
- * editor takes back for one item: a screener's auto decision that sent
- * it (not one that only proposed it), or a live row of it (an editor's
- * approval); never a dismissed item, one older than since, another
- * account's, or one with another action.
- */
-static void
-test_author_warrants(struct store *st)
-{
-	struct store_err	 e = { "" };
-	struct store_item	 x = item("wa-x", "wa-author"),
-				 y = item("wa-y", "wa-author"),
-				 z = item("wa-z", "wa-author"),
-				 w = item("wa-w", "wa-author"),
-				 u = item("wa-u", "wa-someone-else");
-	int64_t			 row = 0, n = 0;
-
-	w.account = "bmj";
-	y.created_at = 1700000010;
-	z.created_at = 1700000020;
-	CHECK_INT(store_item_put(st, &x, &e), 1);
-	CHECK_INT(store_item_put(st, &u, &e), 1);
-	decision(st, u.id, STORE_MODE_AUTO, ACT_MUTE | ACT_BLOCK);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), 0);
-
-	/* the screener muted y at once */
-	CHECK_INT(store_item_put(st, &y, &e), 1);
-	decision(st, y.id, STORE_MODE_AUTO, ACT_MUTE | ACT_REPORT);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), y.id);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 1700000010), y.id);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 1700000011), 0);
-	CHECK_INT(warrant_of(st, x.id, ACT_BLOCK, 0), 0);
-	CHECK_INT(warrant_of(st, y.id, ACT_MUTE, 0), 0);
-	/* found through author_items as well as past its mark */
-	CHECK_INT(store_author_items_index(st, &n, &e), 0);
-	CHECK(n >= 3);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), y.id);
-	/* queued for review of something else: the mute still went out */
-	CHECK_INT(store_queue_put(st, y.id, ACT_BLOCK, 1700000100, &e), 1);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), y.id);
-	/* an editor dismissed it */
-	CHECK_INT(store_queue_set_state(st, y.id, STORE_Q_DISMISSED, NULL,
-	    1700000200, &e), 0);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), 0);
-
-	/* z only proposed the mute, in auto mode */
-	CHECK_INT(store_item_put(st, &z, &e), 1);
-	decision(st, z.id, STORE_MODE_AUTO, ACT_MUTE | ACT_REPORT);
-	CHECK_INT(store_queue_put(st, z.id, ACT_MUTE, 1700000100, &e), 1);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), 0);
-	/* then an editor approved it: a row of its own */
-	CHECK_INT(store_outbox_add(st, z.id, "bmi", ACT_MUTE, NULL, "wa:z",
-	    1700000300, &row, &e), 1);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), z.id);
-	CHECK_INT(store_outbox_abandon(st, row, "withdrawn", 1700000400, &e), 0);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), 0);
-
-	/* the same author id on another account is another author */
-	CHECK_INT(store_item_put(st, &w, &e), 1);
-	decision(st, w.id, STORE_MODE_AUTO, ACT_MUTE);
-	CHECK_INT(warrant_of(st, x.id, ACT_MUTE, 0), 0);
-	CHECK_STR(e.msg, "");
-}
-
 int
 main(void)
 {
@@ -1078,7 +985,6 @@ main(void)
 	test_queue_counts(&st);
 	test_author_items(&st);
 	test_item_reads(st);
-	test_author_warrants(st);
 	store_close(st);
 
 	rc = tu_finish("test_store");
