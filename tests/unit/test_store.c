@@ -652,23 +652,33 @@ test_queue_counts(struct store **stp)
 	check_queue_stats(st, "after migration");
 }
 
+/* The item_ids of an array of item summaries, space-separated, in got. */
+static void
+summary_ids(const json_t *a, char *got, size_t len)
+{
+	const json_t	*o;
+	size_t		 i;
+
+	got[0] = '\0';
+	json_array_foreach(a, i, o) {
+		if (i > 0)
+			strncat(got, " ", len - strlen(got) - 1);
+		strncat(got, json_string_value(json_object_get(o, "item_id")),
+		    len - strlen(got) - 1);
+	}
+}
+
 /* The item ids (item_id) queue_author_items finds for item, newest first. */
 static void
 author_items_are(struct store *st, int64_t item, const char *want,
     const char *what)
 {
 	struct store_err	 e = { "" };
-	json_t			*a = queue_author_items(st, item, 20, &e), *o;
-	char			 got[256] = "";
-	size_t			 i;
+	json_t			*a = queue_author_items(st, item, 20, &e);
+	char			 got[256];
 
 	CHECK(a != NULL);
-	json_array_foreach(a, i, o) {
-		if (i > 0)
-			strncat(got, " ", sizeof got - strlen(got) - 1);
-		strncat(got, json_string_value(json_object_get(o, "item_id")),
-		    sizeof got - strlen(got) - 1);
-	}
+	summary_ids(a, got, sizeof got);
 	json_decref(a);
 	if (strcmp(got, want) != 0)
 		fprintf(stderr, "%s: author items \"%s\", want \"%s\"\n", what,
@@ -821,17 +831,11 @@ static void
 replies_are(struct store *st, int64_t item, const char *want)
 {
 	struct store_err	 e = { "" };
-	json_t			*t = queue_thread(st, item, &e), *o;
-	char			 got[256] = "";
-	size_t			 i;
+	json_t			*t = queue_thread(st, item, &e);
+	char			 got[256];
 
 	CHECK(t != NULL);
-	json_array_foreach(json_object_get(t, "replies"), i, o) {
-		if (i > 0)
-			strncat(got, " ", sizeof got - strlen(got) - 1);
-		strncat(got, json_string_value(json_object_get(o, "item_id")),
-		    sizeof got - strlen(got) - 1);
-	}
+	summary_ids(json_object_get(t, "replies"), got, sizeof got);
 	json_decref(t);
 	CHECK_STR(got, want);
 }
@@ -938,18 +942,20 @@ test_item_reads(struct store *st)
 	replies_are(st, n1.id, "");
 	replies_are(st, o.id, "");
 	replies_are(st, nn.id, "");
+}
 
-	/* STORE_QUEUE_STATES_SQL names every state, and nothing else */
-	{
-		char	list[128] = "(";
-		int	st_i;
+/* STORE_QUEUE_STATES_SQL names every queue state, and nothing else. */
+static void
+test_queue_states_sql(void)
+{
+	char	list[128] = "(";
+	int	i;
 
-		for (st_i = 0; store_queue_state_name(st_i) != NULL; st_i++)
-			snprintf(list + strlen(list), sizeof list - strlen(list),
-			    "%s'%s'", st_i ? ", " : "", store_queue_state_name(st_i));
-		strncat(list, ")", sizeof list - strlen(list) - 1);
-		CHECK_STR(STORE_QUEUE_STATES_SQL, list);
-	}
+	for (i = 0; store_queue_state_name(i) != NULL; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list),
+		    "%s'%s'", i ? ", " : "", store_queue_state_name(i));
+	strncat(list, ")", sizeof list - strlen(list) - 1);
+	CHECK_STR(STORE_QUEUE_STATES_SQL, list);
 }
 
 int
@@ -985,6 +991,7 @@ main(void)
 	test_queue_counts(&st);
 	test_author_items(&st);
 	test_item_reads(st);
+	test_queue_states_sql();
 	store_close(st);
 
 	rc = tu_finish("test_store");
