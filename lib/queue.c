@@ -82,10 +82,9 @@ queue_int(struct store *st, sqlite3_stmt *s, int64_t *v, struct store_err *e)
  * queue_find's SQL is built from only the filters given, so that SQLite
  * can use queue_state_created (migration 4) for the common "one state,
  * oldest first" page instead of scanning and sorting the whole queue, and
- * count with an index-only scan.  Every value is bound, never pasted in.
- * The text of each filter combination is made once and kept for the life
- * of the process: store_stmt() caches prepared statements by the address
- * of their SQL text, so one address per combination.
+ * count with an index-only scan.  Every value is bound, never pasted in,
+ * so there are at most two texts per filter combination, and the store
+ * keeps each prepared (store_stmt_text).
  */
 enum {
 	QF_STATE	= 1 << 0,
@@ -104,9 +103,8 @@ static const char *const queue_find_conds[] = {
 	"i.account = ?3",
 	"q.assignee = ?4",
 	"(q.updated_at >= ?5 OR q.created_at >= ?5)",
-	"EXISTS (SELECT 1 FROM verdicts v, json_each(v.categories) c"
-	" WHERE v.item = q.item AND c.key = ?6 AND v.id = (SELECT max(id) FROM"
-	" verdicts WHERE item = q.item))",
+	/* migration 9: ",insult,vulgar,"; no category name has a comma */
+	"instr(q.categories, ',' || ?6 || ',') > 0",
 };
 
 static unsigned
@@ -129,40 +127,34 @@ queue_filter_mask(const struct queue_filter *f)
 	return m;
 }
 
-/* The SELECT for mask m: the count (count) or the page. */
-static const char *
-queue_find_sql(unsigned m, bool count)
+/* The SELECT for mask m into buf: the count (count) or the page. */
+static void
+queue_find_sql(unsigned m, bool count, char *buf, size_t size)
 {
-	static char	*sql[2][QF_ALL + 1];
-	char		 buf[1024];
 	size_t		 i, len;
 	bool		 first = true;
 
 	m &= QF_ALL;
-	if (sql[count][m] != NULL)
-		return sql[count][m];
 	/*
 	 * queue.item references items (id) with foreign keys on, so the
 	 * join only matters for the columns of items.
 	 */
-	len = (size_t)snprintf(buf, sizeof buf, "%s FROM queue q%s",
+	len = (size_t)snprintf(buf, size, "%s FROM queue q%s",
 	    count ? "SELECT count(*)" : "SELECT q.item",
 	    (m & QF_ITEMS) ? " JOIN items i ON i.id = q.item" : "");
 	for (i = 0; i < sizeof queue_find_conds / sizeof queue_find_conds[0];
 	    i++) {
 		if (!(m & (1u << i)))
 			continue;
-		len += (size_t)snprintf(buf + len, sizeof buf - len, " %s %s",
+		len += (size_t)snprintf(buf + len, size - len, " %s %s",
 		    first ? "WHERE" : "AND", queue_find_conds[i]);
 		first = false;
 	}
 	if (!count)
-		len += (size_t)snprintf(buf + len, sizeof buf - len,
+		len += (size_t)snprintf(buf + len, size - len,
 		    " ORDER BY q.created_at, q.item LIMIT ?7 OFFSET ?8");
-	if (len >= sizeof buf)
+	if (len >= size)
 		abort();	/* cannot happen: the pieces are constants */
-	sql[count][m] = xstrdup(buf);
-	return sql[count][m];
 }
 
 static void
@@ -191,14 +183,17 @@ queue_find(struct store *st, const struct queue_filter *f, int64_t **ids,
     size_t *n, int64_t *total, struct store_err *e)
 {
 	sqlite3_stmt	*s;
+	char		 sql[1024];
 	unsigned	 m = queue_filter_mask(f);
 
-	if ((s = store_stmt(st, queue_find_sql(m, true), e)) == NULL)
+	queue_find_sql(m, true, sql, sizeof sql);
+	if ((s = store_stmt_text(st, sql, e)) == NULL)
 		return -1;
 	queue_bind_filter(s, m, f);
 	if (queue_int(st, s, total, e) == -1)
 		return -1;
-	if ((s = store_stmt(st, queue_find_sql(m, false), e)) == NULL)
+	queue_find_sql(m, false, sql, sizeof sql);
+	if ((s = store_stmt_text(st, sql, e)) == NULL)
 		return -1;
 	queue_bind_filter(s, m, f);
 	sqlite3_bind_int64(s, 7, f->limit ? (int64_t)f->limit : 50);

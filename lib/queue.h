@@ -24,7 +24,7 @@ struct queue_filter {
 	int		 state;		/* store_queue_state, -1: any */
 	const char	*platform;	/* NULL: any */
 	const char	*account;
-	const char	*category;	/* category name of the newest verdict */
+	const char	*category;	/* a category of the verdict queued */
 	const char	*assignee;	/* "" or "-": unassigned */
 	int64_t		 since;		/* queued or updated at or after; 0 */
 	size_t		 limit;

@@ -397,6 +397,12 @@ int	store_evidence_get(struct store *, int64_t item, char **record,
  */
 struct sqlite3_stmt	*store_stmt(struct store *, const char *sql,
 			    struct store_err *);
+/*
+ * The same for SQL put together at run time (queue.c's filters), cached
+ * by its text, of which the store keeps a copy: a caller's buffer will do.
+ */
+struct sqlite3_stmt	*store_stmt_text(struct store *, const char *sql,
+			    struct store_err *);
 struct sqlite3		*store_db(struct store *);
 /* Runs sql (no results) outside the cache; tests use it to tamper. */
 int			 store_exec(struct store *, const char *sql,
