@@ -164,6 +164,8 @@ int	store_cursor_set(struct store *, const char *account, const char *stream,
  * a re-screening after a reload with another rule set adds one, with the
  * same rule set replaces it).  Categories are stored as {"insult":2,...},
  * matches as [{"rule","category","severity","start","end","what"}, ...].
+ * A queue entry keeps the categories of the verdict it was queued with
+ * (store_queue_put): queue the item again after a new verdict.
  */
 int	store_verdict_put(struct store *, int64_t item, const struct verdict *v,
 	    struct store_err *);
