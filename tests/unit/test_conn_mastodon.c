@@ -952,6 +952,16 @@ test_helpers(void)
 	conn_form_add(&buf, &len, "status_ids[]", "1 2&3=ä");
 	conn_form_add(&buf, &len, "x", "");
 	CHECK_STR(buf, "status_ids%5B%5D=1%202%263%3D%C3%A4&x=");
+	CHECK_INT((int)len, (int)strlen(buf));
+	free(buf);
+	buf = NULL;
+	len = 0;
+	conn_urlencode_append(&buf, &len, "");		/* a string, not NULL */
+	CHECK(buf != NULL && buf[0] == '\0' && len == 0);
+	conn_urlencode_append(&buf, &len, "Verstoß (Regel insult.x~1)");
+	conn_urlencode_append(&buf, &len, "/");
+	CHECK_STR(buf, "Versto%C3%9F%20%28Regel%20insult.x~1%29%2F");
+	CHECK_INT((int)len, (int)strlen(buf));
 	free(buf);
 
 	CHECK_INT(conn_classify_status(200), CONN_OK);
