@@ -963,6 +963,55 @@ def test_refusal_of_a_withdrawn_request():
         fake.clear_faults()
 
 
+def test_undo_after_a_request_cut_off_at_a_stop():
+    """A mute whose request a stop cut off (the grace period ran out
+    while the platform was slow) is pending again with its try given
+    back: no attempt counted, only the error left.  The platform applied
+    it anyway.  An undo before it is sent again must count it as maybe
+    applied: withdraw it and send the unmute.  The account is held by a
+    rate limit after the restart, so the row keeps its given-back try
+    until the undo."""
+    fake, d, a = S["fake"], S["d"], S["anna"]
+    it = new_open_item("troll12@example.org", "Du bist ein Idiot, wirklich wahr")
+
+    def mute_rows():
+        return db_query(d.state, "SELECT id, state, attempts, last_error FROM outbox"
+                        " WHERE item = ? AND action = 'mute' ORDER BY id", it["id"])
+    try:
+        fake.faults(slow_ms=8000)       # beyond the stop's grace of 5 s
+        target = approve(it)["item"]["author"]["id"]
+        wait_for("the mute on the wire",
+                 lambda: [r for r in mute_rows() if r[1] == "sent"] or None, 30)
+        rc = d.stop()
+        check(rc == 0, "exit status %r" % rc)
+        rows = mute_rows()
+        check(len(rows) == 1 and rows[0][1] == "pending" and rows[0][2] == 0
+              and rows[0][3], "the cut-off mute: %r" % rows)
+        wait_for("the mute applied at the fake", lambda: [
+            x for x in fake.actions()["actions"] if x["kind"] == "mute" and x["applied"]
+            and x["target"] == target], 30)
+        fake.faults(slow_ms=0, rate_limit=0, rate_window=2)
+        d.start()
+        wait_for("the resent mute held by the rate limit", lambda: [
+            r for r in fake.get("/_fake/requests") if r["status"] == 429
+            and r["path"].endswith("/mute")], 30)
+        rows = mute_rows()
+        check(len(rows) == 1 and rows[0][1] == "pending" and rows[0][2] == 0,
+              "the mute after the restart: %r" % rows)
+        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
+        check(st == 200, "undo %d %r" % (st, obj))
+        check([q for q in obj["queued"] if q["action"] == "unmute"],
+              "no unmute for a mute cut off at a stop: %r" % obj)
+        check(rows[0][0] in [w["outbox"] for w in obj["withdrawn"]],
+              "the cut-off mute was not withdrawn: %r" % obj)
+        fake.clear_faults()
+        wait_for("the author unmuted",
+                 lambda: target not in fake.get("/_fake/state")["muted"], 60)
+        check([r[1] for r in mute_rows()] == ["abandoned"], "mute rows %r" % mute_rows())
+    finally:
+        fake.clear_faults()
+
+
 def test_audit_verifies():
     rc, out, err = S["d"].audit_verify()
     check(rc == 0, "audit verify: %s %s" % (out, err))
@@ -990,7 +1039,8 @@ if __name__ == "__main__":
                    test_login_void_after_password_change,
                    test_undo_of_a_try_whose_answer_was_lost,
                    test_undo_while_the_request_is_on_the_wire,
-                   test_refusal_of_a_withdrawn_request, test_audit_verifies,
+                   test_refusal_of_a_withdrawn_request,
+                   test_undo_after_a_request_cut_off_at_a_stop, test_audit_verifies,
                    test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code
