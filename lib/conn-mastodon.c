@@ -436,12 +436,14 @@ mastodon_parse_one(const struct conn_account *a, const json_t *n,
  * A name missing here reads as missing: test_conn_mastodon parses pages
  * both ways and compares.
  */
-static const char *const mastodon_page_keys[] = {
+const char *const conn_mastodon_page_keys[] = {
 	"id", "type", "created_at", "account", "status", "content",
 	"visibility", "spoiler_text", "url", "uri", "in_reply_to_id", "acct",
 	"display_name", "media_attachments", "description", "poll", "options",
 	"title",
 };
+const size_t conn_mastodon_npage_keys = sizeof conn_mastodon_page_keys /
+    sizeof conn_mastodon_page_keys[0];
 
 /*
  * The page as jansson builds it, pruned when the pruner is sure of the
@@ -461,8 +463,8 @@ mastodon_page_root(const struct http_response *r, json_error_t *jerr,
 	bool			 was_pruned = false;
 
 	*spansp = NULL;
-	if (json_prune(r->body, r->bodylen, mastodon_page_keys,
-	    sizeof mastodon_page_keys / sizeof mastodon_page_keys[0], &pruned,
+	if (json_prune(r->body, r->bodylen, conn_mastodon_page_keys,
+	    conn_mastodon_npage_keys, &pruned,
 	    &plen) == 0) {
 		root = json_loadb(pruned, plen, 0, jerr);
 		free(pruned);

@@ -293,6 +293,9 @@ struct connector {
 /* NULL-terminated. */
 extern const struct connector *const conn_backends[];
 extern const struct connector conn_mastodon;
+/* The members of a notification page the Mastodon parser reads (bench_parse). */
+extern const char *const conn_mastodon_page_keys[];
+extern const size_t conn_mastodon_npage_keys;
 
 /* The backend for a platform name, NULL when unknown. */
 const struct connector *conn_find(const char *platform);

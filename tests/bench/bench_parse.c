@@ -23,14 +23,6 @@
 #include "jsonprune.h"
 #include "xmalloc.h"
 
-/* what conn-mastodon.c keeps (mastodon_page_keys); measured apart here */
-static const char *const bp_keys[] = {
-	"id", "type", "created_at", "account", "status", "content",
-	"visibility", "spoiler_text", "url", "uri", "in_reply_to_id", "acct",
-	"display_name", "media_attachments", "description", "poll", "options",
-	"title",
-};
-
 static const char bp_account[] =
     "{\"id\":\"%lld\",\"username\":\"user%d\",\"acct\":\"user%d@mastodon."
     "social\",\"display_name\":\"user%d\",\"locked\":false,\"bot\":false,"
@@ -168,8 +160,8 @@ main(int argc, char **argv)
 
 	t0 = bp_now();
 	for (i = 0; i < pages; i++) {
-		if (json_prune(page, len, bp_keys, sizeof bp_keys /
-		    sizeof bp_keys[0], &pruned, &plen) == -1) {
+		if (json_prune(page, len, conn_mastodon_page_keys,
+		    conn_mastodon_npage_keys, &pruned, &plen) == -1) {
 			fprintf(stderr, "bench_parse: the pruner gave up\n");
 			return 1;
 		}
@@ -177,8 +169,8 @@ main(int argc, char **argv)
 	}
 	t_prune = bp_now() - t0;
 
-	(void)json_prune(page, len, bp_keys, sizeof bp_keys / sizeof bp_keys[0],
-	    &pruned, &plen);
+	(void)json_prune(page, len, conn_mastodon_page_keys,
+	    conn_mastodon_npage_keys, &pruned, &plen);
 	t0 = bp_now();
 	for (i = 0; i < pages; i++)
 		json_decref(json_loadb(pruned, plen, 0, NULL));

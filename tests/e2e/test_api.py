@@ -839,12 +839,26 @@ def test_sigterm_with_logins_in_flight():
     check("stopped" in log and "ERROR: AddressSanitizer" not in log, "shutdown log")
 
 
+def undo_withdraws(it, row):
+    """Undoes the decision on it and checks outbox row was withdrawn;
+    the answer."""
+    st, obj, _ = S["anna"].req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
+    check(st == 200, "undo %d %r" % (st, obj))
+    check(row in [w["outbox"] for w in obj["withdrawn"]],
+          "outbox row %d not withdrawn: %r" % (row, obj))
+    return obj
+
+
+def queues_unmute(obj, why):
+    check([q for q in obj["queued"] if q["action"] == "unmute"], "no unmute %s: %r" % (why, obj))
+
+
 def test_undo_of_a_try_whose_answer_was_lost():
     """A mute the platform applied, though its answer was lost (a 502 after
     applying), is pending again for another try.  Undoing the approval
     must count it as maybe applied: withdraw it and send the unmute.
     Before, it was only withdrawn, and the author stayed muted."""
-    fake, a = S["fake"], S["anna"]
+    fake = S["fake"]
     it = new_open_item("troll9@example.org", "Du bist ein Idiot, wirklich")
     check("mute" in it["proposed"], "proposed %r" % it["proposed"])
 
@@ -864,12 +878,7 @@ def test_undo_of_a_try_whose_answer_was_lost():
         rows = wait_for("the mute pending after a lost answer", lambda: [
             r for r in mute_row() if r[1] == "pending" and r[2] >= 1] or None, 30)
         check(target in fake.get("/_fake/state")["muted"], "the author is not muted")
-        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
-        check(st == 200, "undo %d %r" % (st, obj))
-        check([q for q in obj["queued"] if q["action"] == "unmute"],
-              "no unmute for a mute that may have been applied: %r" % obj)
-        check(rows[0][0] in [w["outbox"] for w in obj["withdrawn"]],
-              "the pending mute was not withdrawn: %r" % obj)
+        queues_unmute(undo_withdraws(it, rows[0][0]), "for a mute that may have been applied")
         fake.clear_faults()
         wait_for("the author unmuted", lambda: target not in fake.get("/_fake/state")["muted"], 60)
         time.sleep(1.5)
@@ -885,10 +894,7 @@ def undo_mute_on_the_wire(it):
     row = wait_for("the mute on the wire", lambda: db_query(
         S["d"].state, "SELECT id FROM outbox WHERE item = ? AND action = 'mute'"
         " AND state = 'sent'", it["id"]), 30)[0][0]
-    st, obj, _ = S["anna"].req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
-    check(st == 200, "undo %d %r" % (st, obj))
-    check(row in [w["outbox"] for w in obj["withdrawn"]], "mute not withdrawn: %r" % obj)
-    return row, obj
+    return row, undo_withdraws(it, row)
 
 
 def test_undo_while_the_request_is_on_the_wire():
@@ -906,7 +912,7 @@ def test_undo_while_the_request_is_on_the_wire():
         fake.faults(slow_ms=3000)
         target = approve(it)["item"]["author"]["id"]
         row, obj = undo_mute_on_the_wire(it)
-        check([q for q in obj["queued"] if q["action"] == "unmute"], "no unmute: %r" % obj)
+        queues_unmute(obj, "for a mute on the wire")
         wait_for("the withdrawn mute's confirmation in the audit", lambda: query(
             "SELECT seq FROM audit WHERE kind = 'action.confirmed'"
             " AND json_extract(detail, '$.outbox') = ?"
@@ -971,7 +977,7 @@ def test_undo_after_a_request_cut_off_at_a_stop():
     applied: withdraw it and send the unmute.  The account is paused by
     a rate limit after the restart, so the row keeps its given-back try
     until the undo."""
-    fake, d, a = S["fake"], S["d"], S["anna"]
+    fake, d = S["fake"], S["d"]
     it = new_open_item("troll12@example.org", "Du bist ein Idiot, wirklich wahr")
 
     def mute_rows():
@@ -1001,12 +1007,7 @@ def test_undo_after_a_request_cut_off_at_a_stop():
                 return None
             return [r for r in mute_rows() if r[1] == "pending" and r[2] == 0] or None
         rows = wait_for("the account paused by a 429, the mute pending", held, 30)
-        st, obj, _ = a.req("POST", "/api/items/%d/undo" % it["id"], {"reason": "verklickt"})
-        check(st == 200, "undo %d %r" % (st, obj))
-        check([q for q in obj["queued"] if q["action"] == "unmute"],
-              "no unmute for a mute cut off at a stop: %r" % obj)
-        check(rows[0][0] in [w["outbox"] for w in obj["withdrawn"]],
-              "the cut-off mute was not withdrawn: %r" % obj)
+        queues_unmute(undo_withdraws(it, rows[0][0]), "for a mute cut off at a stop")
         fake.clear_faults()
         wait_for("the author unmuted",
                  lambda: target not in fake.get("/_fake/state")["muted"], 60)

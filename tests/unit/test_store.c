@@ -56,6 +56,24 @@ reopen(struct store *st)
 	return st;
 }
 
+/*
+ * Runs sql (which takes the store back to an older schema and sets its
+ * user_version), reopens the store, and checks it was migrated to the
+ * latest schema: the reopened store, or NULL.
+ */
+static struct store *
+reopen_older(struct store **stp, const char *sql)
+{
+	struct store_err e = { "" };
+
+	CHECK_INT(store_exec(*stp, sql, &e), 0);
+	*stp = reopen(*stp);
+	CHECK(*stp != NULL);
+	if (*stp != NULL)
+		CHECK_INT(store_schema_version(*stp), store_schema_latest());
+	return *stp;
+}
+
 static void
 test_open(void)
 {
@@ -636,16 +654,12 @@ test_queue_counts(struct store **stp)
 	check_queue_stats(st, "deleted");
 
 	/* a store from before migration 6, with a queue */
-	CHECK_INT(store_exec(st, "DROP TRIGGER queue_counts_insert;"
+	if ((st = reopen_older(stp, "DROP TRIGGER queue_counts_insert;"
 	    "DROP TRIGGER queue_counts_delete;"
 	    "DROP TRIGGER queue_counts_update;"
 	    "DROP TABLE queue_counts;"
-	    "PRAGMA user_version = 5", &e), 0);
-	st = *stp = reopen(st);
-	CHECK(st != NULL);
-	if (st == NULL)
+	    "PRAGMA user_version = 5")) == NULL)
 		return;
-	CHECK_INT(store_schema_version(st), store_schema_latest());
 	check_queue_stats(st, "migrated");
 	CHECK_INT(store_queue_set_state(st, it[3].id, STORE_Q_ESCALATED, NULL,
 	    605, &e), 0);
@@ -800,15 +814,11 @@ test_author_items(struct store **stp)
 	}
 
 	/* a store of schema 6: items_author, no author_items */
-	CHECK_INT(store_exec(st, "DROP TABLE author_items;"
+	if ((st = reopen_older(stp, "DROP TABLE author_items;"
 	    "DROP TABLE store_marks;"
 	    "CREATE INDEX items_author ON items (platform, author_id);"
-	    "PRAGMA user_version = 6", &e), 0);
-	st = *stp = reopen(st);
-	CHECK(st != NULL);
-	if (st == NULL)
+	    "PRAGMA user_version = 6")) == NULL)
 		return;
-	CHECK_INT(store_schema_version(st), store_schema_latest());
 	author_items_are(st, it[3].id, "ai4 ai2 ai1 ai0 aib4094 aib4092 "
 	    "aib4090 aib4088 aib4086 aib4084 aib4082 aib4080 aib4078 aib4076 "
 	    "aib4074 aib4072 aib4070 aib4068 aib4066 aib4064", "migrated");
@@ -1089,13 +1099,9 @@ test_queue_categories(struct store **stp)
 	CHECK(steps < 20 * 2000);
 
 	/* a store from before migration 9: the entries get their categories */
-	CHECK_INT(store_exec(st, "ALTER TABLE queue DROP COLUMN categories;"
-	    "PRAGMA user_version = 8", &e), 0);
-	st = *stp = reopen(st);
-	CHECK(st != NULL);
-	if (st == NULL)
+	if ((st = reopen_older(stp, "ALTER TABLE queue DROP COLUMN categories;"
+	    "PRAGMA user_version = 8")) == NULL)
 		return;
-	CHECK_INT(store_schema_version(st), store_schema_latest());
 	found_are(st, STORE_Q_OPEN, "insult", "cat1", 1);
 	found_are(st, -1, "commercial", "cat2", 1);
 	found_are(st, -1, "personal-data", "cat0 cat3", 2);
