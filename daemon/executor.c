@@ -10,15 +10,16 @@
  * authorization error, the row fails and its item goes to the editors'
  * queue with the error.  Every transition is an audit entry.
  *
- * After a crash, rows found in "sent" are resent, as is any try whose
- * answer was lost (a timeout, a 5xx): every request carries the row's
- * idempotency key, and block, mute and hide set a state that is harmless
- * to set twice.  A report is harmless to resend only where the platform
- * honours the key.  The fake does, on every POST; Mastodon documents it
- * for posting statuses only, and gives an account without admin rights
- * no way to look up the reports it filed, so on a real instance a report
- * whose answer was lost may be filed twice (a second report to the
- * instance's moderators, never a second effect on the author).
+ * A try whose outcome is unknown (a timeout or reset after the request
+ * left, a gateway's 502 or 504, a stop or a crash while it was out) may
+ * have been applied.  It is sent again, with the row's idempotency key,
+ * only where the connector says a repeat is harmless: block and mute set
+ * a state that is harmless to set twice.  A report is not: Mastodon
+ * honours the key only for posting statuses, and gives an account
+ * without admin rights no way to look up the reports it filed.  Such a
+ * row fails instead, and its item goes to the editors, who can see on
+ * the platform whether it arrived and approve it again if not.  A
+ * notification is resent: a second notice costs a reader a glance.
  */
 #include <sys/queue.h>
 
@@ -287,6 +288,37 @@ exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
 	    (long long)(at - daemon_now(d)), error);
 }
 
+static bool
+exec_repeat_harmless(const struct exec_job *j)
+{
+	if (j->action == ACT_NOTIFY || j->a == NULL)
+		return true;
+	/* a connector that does not say is taken at its worst */
+	return j->a->conn->repeat_harmless != NULL &&
+	    j->a->conn->repeat_harmless(&j->a->ca, &j->ca);
+}
+
+/*
+ * A try that may have been applied, its answer lost: retried where a
+ * repeat is harmless, else failed to the editors (the file comment says
+ * why).
+ */
+static void
+exec_unknown(struct daemon *d, struct exec_job *j, int64_t at,
+    const char *error, bool counts)
+{
+	char why[700];
+
+	if (exec_repeat_harmless(j)) {
+		exec_retry(d, j, at, error, counts);
+		return;
+	}
+	snprintf(why, sizeof why, "outcome unknown, not sent again: a second "
+	    "%s would be a second one on the platform; check there before "
+	    "approving it again (%s)", action_name(j->action), error);
+	exec_fail(d, j, why);
+}
+
 /*
  * Settles one answered request.  Runs inside the flush transaction, so a
  * whole turn's confirmations cost one commit.
@@ -318,8 +350,13 @@ exec_settle(struct daemon *d, struct exec_job *j)
 		bool cancelled = strcmp(j->transport_error,
 		    HTTPC_CANCELLED) == 0;
 
-		exec_retry(d, j, cancelled ? now : now + exec_backoff(d,
-		    j->attempts), j->transport_error, !cancelled);
+		if (j->resp.unsent)
+			exec_retry(d, j, now + exec_backoff(d, j->attempts),
+			    j->transport_error, true);
+		else
+			exec_unknown(d, j, cancelled ? now : now +
+			    exec_backoff(d, j->attempts), j->transport_error,
+			    !cancelled);
 		return;
 	}
 	conn_error_clear(&ce);
@@ -370,7 +407,13 @@ exec_settle(struct daemon *d, struct exec_job *j)
 		break;
 	}
 	case CONN_RETRY:
-		exec_retry(d, j, now + exec_backoff(d, j->attempts), ce.msg, true);
+		/* a gateway's error: the platform behind it may have acted */
+		if (resp->status == 502 || resp->status == 504)
+			exec_unknown(d, j, now + exec_backoff(d, j->attempts),
+			    ce.msg, true);
+		else
+			exec_retry(d, j, now + exec_backoff(d, j->attempts),
+			    ce.msg, true);
 		break;
 	case CONN_AUTH:
 	case CONN_PERMANENT:
@@ -404,6 +447,7 @@ exec_done_cb(void *arg, const struct http_response *resp, const char *error)
 	d->exec_inflight--;
 	/* keep what the settling needs: the response dies with this call */
 	j->resp.status = resp->status;
+	j->resp.unsent = resp->unsent;
 	for (i = 0; i < resp->headers.n; i++)
 		http_headers_add(&j->resp_headers, resp->headers.v[i].name,
 		    resp->headers.v[i].value);
@@ -662,6 +706,7 @@ exec_submit(struct daemon *d, struct exec_job *j)
 		struct http_response none;
 
 		memset(&none, 0, sizeof none);
+		none.unsent = true;
 		exec_done_cb(j, &none, "could not start request");
 		return;
 	}
@@ -862,21 +907,51 @@ executor_kick(struct daemon *d)
 }
 
 /*
+ * A row a previous run left in "sent" whose repeat is not harmless: failed
+ * to the editors.  Returns whether it was settled here.
+ */
+static bool
+exec_resume_unsafe(struct daemon *d, const struct store_outbox_row *row)
+{
+	struct account	*a;
+	struct exec_job	*j;
+	bool		 harmless;
+
+	if (row->action == ACT_NOTIFY ||
+	    (a = exec_account(d, row->account)) == NULL)
+		return false;	/* resent, or failed when it is due */
+	if ((j = exec_prepare(d, a, row)) == NULL)
+		return true;	/* failed there: no request can be built */
+	j->attempts = row->attempts;	/* the lost try was counted */
+	if (!(harmless = exec_repeat_harmless(j)))
+		exec_unknown(d, j, daemon_now(d),
+		    "it may have been on the wire when the daemon last "
+		    "stopped", true);
+	exec_job_free(j);
+	return !harmless;
+}
+
+/*
  * Resumes what a previous run left in "sent": every such row goes back to
- * pending and is resent with its idempotency key (see the file comment).
+ * pending and is resent with its idempotency key, unless a repeat would
+ * not be harmless (see the file comment).
  */
 int
 executor_start(struct daemon *d)
 {
 	struct store_outbox_row	*rows = NULL;
 	struct store_err	 e = { { 0 } };
-	size_t			 n = 0, i;
+	size_t			 n = 0, i, nfailed = 0;
 
 	if (store_outbox_inflight(d->store, &rows, &n, &e) == -1) {
 		log_warnx("outbox: %s", e.msg);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		if (exec_resume_unsafe(d, &rows[i])) {
+			nfailed++;
+			continue;
+		}
 		/* a row left "sent" would never be sent again: no start */
 		if (store_outbox_retry(d->store, rows[i].id, daemon_now(d),
 		    "resumed after restart", true, daemon_now(d), &e) == -1 &&
@@ -889,8 +964,9 @@ executor_start(struct daemon *d)
 		store_err_clear(&e);
 	}
 	if (n > 0)
-		log_info("resuming %zu action(s) that were in flight at the last "
-		    "stop", n);
+		log_info("%zu action(s) were in flight at the last stop: %zu "
+		    "resent, %zu to the editors (not harmless to repeat)", n,
+		    n - nfailed, nfailed);
 	store_outbox_rows_free(rows, n);
 	TAILQ_INIT(&d->exec_answered);
 	TAILQ_INIT(&d->exec_settled);

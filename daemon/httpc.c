@@ -266,9 +266,15 @@ httpc_check_done(struct httpc *h)
 		} else if (x->too_large)
 			snprintf(error, sizeof error, "response body larger than "
 			    "%u bytes", HTTPC_MAX_BODY);
-		else
+		else {
 			snprintf(error, sizeof error, "%s", x->errbuf[0] ?
 			    x->errbuf : curl_easy_strerror(msg->data.result));
+			/* failed before a connection: nothing left */
+			resp.unsent = msg->data.result ==
+			    CURLE_COULDNT_RESOLVE_HOST || msg->data.result ==
+			    CURLE_COULDNT_RESOLVE_PROXY || msg->data.result ==
+			    CURLE_COULDNT_CONNECT;
+		}
 		resp.headers = x->resp_headers;
 		resp.body = x->body.s ? x->body.s : "";
 		resp.bodylen = x->body.len;

@@ -29,9 +29,11 @@
  * has no hide, and a user cannot delete other people's replies.
  *
  * Every POST carries Idempotency-Key when the action has one.  Mastodon
- * itself honours that header only when posting statuses; block and mute
- * are idempotent by nature, a report sent twice after a lost response
- * becomes two reports.  The key is sent anyway for proxies and the fake.
+ * itself honours that header only when posting statuses.  Block, mute and
+ * their undos set a state and are harmless to repeat; a report sent twice
+ * becomes two reports, and an admin account action records a second
+ * warning against the account, so neither is (repeat_harmless).  The key
+ * is sent anyway for proxies.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -144,6 +146,24 @@ mastodon_capabilities(const struct conn_account *a)
 	if (a != NULL && a->admin && a->admin_action != NULL)
 		caps |= CONN_CAP_ADMIN;
 	return caps;
+}
+
+/* A repeated block or mute sets what is set; a report or admin action adds one. */
+static bool
+mastodon_repeat_harmless(const struct conn_account *a,
+    const struct conn_action *act)
+{
+	(void)a;
+	switch (act->kind) {
+	case ACT_BLOCK:
+		return !act->use_admin;
+	case ACT_MUTE:
+	case ACT_UNBLOCK:
+	case ACT_UNMUTE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* ---- polling ---- */
@@ -972,6 +992,7 @@ const struct connector conn_mastodon = {
 	.parse_page = mastodon_parse_page,
 	.action_request = mastodon_action_request,
 	.parse_action_result = mastodon_parse_action_result,
+	.repeat_harmless = mastodon_repeat_harmless,
 	.next_cursor_hint = mastodon_next_cursor_hint,
 	.parse_ratelimit = conn_ratelimit_parse,
 	.classify_status = conn_classify_status,

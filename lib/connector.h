@@ -52,13 +52,17 @@ struct http_request {
 /*
  * What the daemon received.  The daemon owns it; connectors only read it.
  * status 0 means the transport failed (timeout, reset, DNS); body need not
- * be NUL-terminated, bodylen is authoritative.
+ * be NUL-terminated, bodylen is authoritative.  unsent: the transport
+ * failed before the request could leave (no address, no connection), so
+ * the platform cannot have acted on it; a timeout or a reset may come
+ * after the platform did.
  */
 struct http_response {
 	int			 status;
 	struct http_headers	 headers;
 	const char		*body;
 	size_t			 bodylen;
+	bool			 unsent;
 };
 
 void		 http_headers_add(struct http_headers *, const char *name,
@@ -266,6 +270,14 @@ struct connector {
 			    const struct conn_action *,
 			    const struct http_response *,
 			    struct conn_action_result *, struct conn_error *);
+	/*
+	 * Whether the platform may get this action a second time without a
+	 * second effect: setting a block is, filing a report is not (a second
+	 * report reaches the moderators).  An action that is not may be sent
+	 * again only when its first request cannot have been applied.
+	 */
+	bool		 (*repeat_harmless)(const struct conn_account *,
+			    const struct conn_action *);
 
 	/*
 	 * Optional (NULL): the cursor of the page after this answer, read

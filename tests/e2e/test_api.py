@@ -145,24 +145,28 @@ def setup():
              lambda: anna.req("GET", "/api/queue")[1]["total"] >= 5, 60)
 
 
-def find(text_part, state="all"):
+def queue_items(state):
     st, obj, _ = S["anna"].req("GET", "/api/queue?state=%s&limit=200" % state)
-    for it in obj["items"]:
+    check(st == 200, "queue list %d %r" % (st, obj))
+    return obj["items"]
+
+
+def find(text_part, state="all"):
+    for it in queue_items(state):
         if text_part in it["text"]:
             return it
     raise AssertionError("no queue item with %r" % text_part)
 
 
 def new_open_item(author, text):
-    """Seeds one comment and waits for it in the queue, open."""
+    """Seeds one comment and waits for it in the queue, open.  Not an
+    older item with the same text that is open again (a failed action
+    puts its item back before the editors)."""
+    old = {it["id"] for it in queue_items("all")}
     S["fake"].post("/_fake/seed", [{"author": author, "text": text}])
-
-    def item():
-        try:
-            return find(text, "open")
-        except AssertionError:
-            return None
-    return wait_for("%r in the queue" % text, item, 60)
+    return wait_for("%r in the queue" % text, lambda: next((
+        it for it in queue_items("open") if text in it["text"] and it["id"] not in old),
+        None), 60)
 
 
 def approve(it):

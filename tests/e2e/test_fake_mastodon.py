@@ -318,7 +318,8 @@ class TestFakeMastodon(unittest.TestCase):
         self.assertEqual(f.control("GET", "actions")["counts"]["block:%s" % aid], 2)
         self.assertIn(aid, f.control("GET", "state")["blocked"])
 
-        # Lost response: applied, then 502; the retry with the key replays.
+        # Lost response: applied, then 502.  Mastodon ignores the key on a
+        # report, so the resend is a second report (a block resent replays).
         f.control("POST", "faults", {"post_apply_5xx_rate": 1.0})
         form = {"account_id": aid, "status_ids[]": [sid], "rule_ids[]": ["1", "3"],
                 "category": "other", "forward": "true",
@@ -334,10 +335,12 @@ class TestFakeMastodon(unittest.TestCase):
         self.assertEqual(rep["status_ids"], [sid])
         self.assertIsInstance(rep["id"], str)
         acts = f.control("GET", "actions")
-        self.assertEqual(acts["counts"]["report:%s" % aid], 1)
+        self.assertEqual(acts["counts"]["report:%s" % aid], 2)
+        self.assertEqual([a["replay"] for a in acts["actions"] if a["kind"] == "report"],
+                         [False, False])
         mine = [r for r in f.control("GET", "state")["reports"]
                 if r["target_account"]["id"] == aid and r["comment"] == form["comment"]]
-        self.assertEqual(len(mine), 1)
+        self.assertEqual(len(mine), 2)
 
     def test_action_validation(self):
         f = self.fake

@@ -54,10 +54,13 @@ Seed records (JSONL, --seed FILE or POST /_fake/seed):
 
 Each comment or DM gets a status and a `mention` notification; some
 favourite/follow notifications are mixed in so that types[] matters.
-Idempotency-Key: real Mastodon honours it only when posting statuses; this
-fake honours it on every POST (a repeat with the same token and key returns
-the first response and is recorded as a replay, not as a new action), so
-tests can assert the daemon's exactly-once behaviour either way.
+Idempotency-Key: real Mastodon honours it only when posting statuses.  A
+repeated block, mute, unblock or unmute sets the same state again there;
+this fake answers such a repeat (same token and key) with the first
+response and records it as a replay, so that tests can tell a harmless
+resend from a new action.  A report, an admin account action or a delete
+is applied again whatever its key, as Mastodon does: a report sent twice
+is two reports here too.
 
 Usage: fake_mastodon.py [--port 0] [--seed FILE] [--generate N]
                         [--token T] [--admin-token T] [--fast-server]
@@ -937,8 +940,12 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- actions ----
 
+    # what Mastodon applies again as the same state (see the module comment)
+    SET_STATE_KINDS = frozenset(("block", "unblock", "mute", "unmute"))
+
     def act(self, kind, target, params, apply):
-        """Applies an action once per Idempotency-Key and records it."""
+        """Applies an action and records it; a block or mute once per
+        Idempotency-Key."""
         st = self.state
         key = self.headers.get("Idempotency-Key")
         token = (self.headers.get("Authorization") or "")[7:]
@@ -948,7 +955,7 @@ class Handler(BaseHTTPRequestHandler):
                        params.get("status_ids"), list) else [],
                    "params": params, "idempotency_key": key, "replay": False,
                    "applied": False, "status": None, "at": iso_ms(time.time())}
-            if key and (token, key) in st.idem:
+            if key and kind in self.SET_STATE_KINDS and (token, key) in st.idem:
                 status, obj = st.idem[(token, key)]
                 rec.update(replay=True, status=status)
                 st.actions.append(rec)

@@ -85,6 +85,30 @@ test_table(void)
 	CHECK((c->capabilities(&acct) & (ACT_HIDE | ACT_DELETE)) == 0);
 }
 
+/* What may be sent again after a lost answer: states, not reports. */
+static void
+test_repeat_harmless(void)
+{
+	struct conn_action act;
+	unsigned kinds[] = { ACT_BLOCK, ACT_MUTE, ACT_UNBLOCK, ACT_UNMUTE };
+	size_t i;
+
+	memset(&act, 0, sizeof act);
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		act.kind = kinds[i];
+		CHECK(conn_mastodon.repeat_harmless(&acct, &act));
+	}
+	act.kind = ACT_REPORT;
+	CHECK(!conn_mastodon.repeat_harmless(&acct, &act));
+	/* an admin block records a warning each time */
+	act.kind = ACT_BLOCK;
+	act.use_admin = true;
+	CHECK(!conn_mastodon.repeat_harmless(&acct, &act));
+	act.kind = ACT_DELETE;
+	act.use_admin = false;
+	CHECK(!conn_mastodon.repeat_harmless(&acct, &act));
+}
+
 static void
 test_poll_request(void)
 {
@@ -980,6 +1004,7 @@ int
 main(void)
 {
 	test_table();
+	test_repeat_harmless();
 	test_poll_request();
 	test_parse_example();
 	test_json_spans();
