@@ -437,7 +437,8 @@ items_maybe_applied(const struct store_outbox_row *row)
  * Takes back one row of the item.  A row that never left is withdrawn.
  * Any other may have been applied: a done one; a pending one that was
  * tried before, whose answer was lost (a timeout, a 5xx after the
- * platform acted); a sent one, whose request is on the wire.  Those are
+ * platform acted); a sent one, whose request is on the wire; a failed
+ * one whose outcome is unknown (EXEC_OUTCOME_UNKNOWN).  Those are
  * inverted, and the pending and sent ones withdrawn as well, so that no
  * later try applies them after their inverse.  The inverse of a sent row
  * waits out the request's timeout: it cannot overtake the request.  A
@@ -449,11 +450,18 @@ items_take_back(struct decide_ctx *c, const struct store_outbox_row *row)
 	unsigned	inverse = items_inverse(row->action);
 	int64_t		id;
 
-	if (row->state == STORE_OB_ABANDONED || row->state == STORE_OB_FAILED)
+	bool		unknown = row->state == STORE_OB_FAILED &&
+			    row->last_error != NULL && strncmp(row->last_error,
+			    EXEC_OUTCOME_UNKNOWN, strlen(EXEC_OUTCOME_UNKNOWN)) == 0;
+
+	/* a failed row did nothing, unless it failed for not knowing that */
+	if (row->state == STORE_OB_ABANDONED ||
+	    (row->state == STORE_OB_FAILED && !unknown))
 		return 0;
 	if (row->state == STORE_OB_PENDING && !items_maybe_applied(row))
 		return items_withdraw(c, row);
-	if (row->state != STORE_OB_DONE && items_withdraw(c, row) == -1)
+	if (row->state != STORE_OB_DONE && !unknown &&
+	    items_withdraw(c, row) == -1)
 		return -1;
 	if (inverse == 0) {
 		json_array_append_new(c->irreversible,

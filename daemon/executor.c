@@ -195,8 +195,8 @@ exec_audit(struct daemon *d, const struct exec_job *j, const char *kind,
  * round's own backoff, instead of the row staying "sent" until a restart.
  * Meanwhile the failed rounds hold up every other answer and every new
  * action, so an answer whose writes still fail EXEC_SETTLE_GIVEUP seconds
- * after the first failure is given up: its row stays "sent" and is
- * resent with its key at the next start.
+ * after the first failure is given up: its row stays "sent" for the next
+ * start (executor_start).
  */
 static void
 exec_store_failed(struct daemon *d, struct exec_job *j,
@@ -213,8 +213,8 @@ exec_store_failed(struct daemon *d, struct exec_job *j,
 		j->settle_failed_at = ts.tv_sec;
 	else if (ts.tv_sec - j->settle_failed_at >= EXEC_SETTLE_GIVEUP) {
 		log_err("outbox %lld: %s; given up after %ds: the row stays "
-		    "\"sent\" and is resent with its key at the next start",
-		    (long long)j->row, e->msg, EXEC_SETTLE_GIVEUP);
+		    "\"sent\" for the next start", (long long)j->row, e->msg,
+		    EXEC_SETTLE_GIVEUP);
 		return;
 	}
 	log_warnx("outbox %lld: %s", (long long)j->row, e->msg);
@@ -291,10 +291,10 @@ exec_retry(struct daemon *d, struct exec_job *j, int64_t at, const char *error,
 static bool
 exec_repeat_harmless(const struct exec_job *j)
 {
-	if (j->action == ACT_NOTIFY || j->a == NULL)
+	if (j->action == ACT_NOTIFY)
 		return true;
 	/* a connector that does not say is taken at its worst */
-	return j->a->conn->repeat_harmless != NULL &&
+	return j->a != NULL && j->a->conn->repeat_harmless != NULL &&
 	    j->a->conn->repeat_harmless(&j->a->ca, &j->ca);
 }
 
@@ -313,10 +313,23 @@ exec_unknown(struct daemon *d, struct exec_job *j, int64_t at,
 		exec_retry(d, j, at, error, counts);
 		return;
 	}
-	snprintf(why, sizeof why, "outcome unknown, not sent again: a second "
-	    "%s would be a second one on the platform; check there before "
-	    "approving it again (%s)", action_name(j->action), error);
+	snprintf(why, sizeof why, EXEC_OUTCOME_UNKNOWN ": a second %s would "
+	    "be a second one on the platform; check there before approving it "
+	    "again (%s)", action_name(j->action), error);
 	exec_fail(d, j, why);
+}
+
+/*
+ * Answers that say the request was not acted on: the service was
+ * unavailable, or did not read the request (408) or would not yet (425).
+ * Any other 5xx may come after the platform acted (Mastodon answers 500
+ * when something fails after the report was stored; a gateway's 502 or
+ * 504 hides what the platform behind it did).
+ */
+static bool
+exec_status_unapplied(int status)
+{
+	return status == 503 || status == 408 || status == 425;
 }
 
 /*
@@ -343,20 +356,19 @@ exec_settle(struct daemon *d, struct exec_job *j)
 
 	if (j->transport_error != NULL) {
 		/*
-		 * Cancelled by our own stop: the request may have been applied
-		 * and is resent with its key at the next start; neither a
-		 * failed try nor, on the last one, a failure for good.
+		 * Cancelled by our own stop: neither a failed try nor, on the
+		 * last one, a failure for good.  Due again at once: resent at
+		 * the next start, if it never left or a repeat is harmless.
 		 */
 		bool cancelled = strcmp(j->transport_error,
 		    HTTPC_CANCELLED) == 0;
+		int64_t at = cancelled ? now : now + exec_backoff(d,
+		    j->attempts);
 
 		if (j->resp.unsent)
-			exec_retry(d, j, now + exec_backoff(d, j->attempts),
-			    j->transport_error, true);
+			exec_retry(d, j, at, j->transport_error, !cancelled);
 		else
-			exec_unknown(d, j, cancelled ? now : now +
-			    exec_backoff(d, j->attempts), j->transport_error,
-			    !cancelled);
+			exec_unknown(d, j, at, j->transport_error, !cancelled);
 		return;
 	}
 	conn_error_clear(&ce);
@@ -407,12 +419,11 @@ exec_settle(struct daemon *d, struct exec_job *j)
 		break;
 	}
 	case CONN_RETRY:
-		/* a gateway's error: the platform behind it may have acted */
-		if (resp->status == 502 || resp->status == 504)
-			exec_unknown(d, j, now + exec_backoff(d, j->attempts),
+		if (exec_status_unapplied(resp->status))
+			exec_retry(d, j, now + exec_backoff(d, j->attempts),
 			    ce.msg, true);
 		else
-			exec_retry(d, j, now + exec_backoff(d, j->attempts),
+			exec_unknown(d, j, now + exec_backoff(d, j->attempts),
 			    ce.msg, true);
 		break;
 	case CONN_AUTH:
@@ -947,25 +958,38 @@ executor_start(struct daemon *d)
 		log_warnx("outbox: %s", e.msg);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	if (n > 0 && store_begin(d->store, &e) == -1) {
+		log_warnx("outbox: %s", e.msg);
+		store_outbox_rows_free(rows, n);
+		return -1;
+	}
+	/* a row left "sent" would never be sent again: no start */
+	d->exec_round_failed = false;
+	for (i = 0; i < n && !d->exec_round_failed; i++) {
 		if (exec_resume_unsafe(d, &rows[i])) {
 			nfailed++;
 			continue;
 		}
-		/* a row left "sent" would never be sent again: no start */
 		if (store_outbox_retry(d->store, rows[i].id, daemon_now(d),
 		    "resumed after restart", true, daemon_now(d), &e) == -1 &&
 		    !store_outbox_conflict(d->store)) {
 			log_warnx("outbox %lld: %s", (long long)rows[i].id,
 			    e.msg);
-			store_outbox_rows_free(rows, n);
-			return -1;
+			d->exec_round_failed = true;
 		}
 		store_err_clear(&e);
 	}
+	if (n > 0 && (d->exec_round_failed ||
+	    store_commit(d->store, &e) == -1)) {
+		if (e.msg[0])
+			log_warnx("outbox: %s", e.msg);
+		store_rollback(d->store);
+		store_outbox_rows_free(rows, n);
+		return -1;
+	}
 	if (n > 0)
 		log_info("%zu action(s) were in flight at the last stop: %zu "
-		    "resent, %zu to the editors (not harmless to repeat)", n,
+		    "due again, %zu to the editors (not harmless to repeat)", n,
 		    n - nfailed, nfailed);
 	store_outbox_rows_free(rows, n);
 	TAILQ_INIT(&d->exec_answered);
@@ -995,14 +1019,14 @@ executor_flush(struct daemon *d)
 	exec_settle_answered(d);
 	if (d->exec_round_failed) {
 		log_warnx("outbox: confirmations not stored: a write failed "
-		    "(logged above); the rows stay \"sent\" and are resent "
-		    "with their keys on next start");
+		    "(logged above); the rows stay \"sent\" for the next "
+		    "start");
 		store_rollback(d->store);
 		d->m = saved;	/* daemon.stop counts what was stored */
 		return;
 	}
 	if (store_commit(d->store, &e) == -1) {
-		/* the rows stay "sent": resent with their keys on next start */
+		/* the rows stay "sent" for the next start (executor_start) */
 		log_warnx("outbox: commit of confirmations failed: %s", e.msg);
 		store_rollback(d->store);
 		d->m = saved;

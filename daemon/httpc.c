@@ -244,6 +244,20 @@ httpc_xfer_free(struct httpc_xfer *x)
 	free(x);
 }
 
+/*
+ * Whether a failed transfer never began its request.  Not the error code:
+ * on a kept connection that died, curl sends the request again on a new
+ * one, and a refused connect then follows a request that did arrive.
+ */
+static bool
+httpc_unsent(CURL *easy)
+{
+	long sent = 0;
+
+	return curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &sent) ==
+	    CURLE_OK && sent == 0;
+}
+
 static void
 httpc_check_done(struct httpc *h)
 {
@@ -269,11 +283,7 @@ httpc_check_done(struct httpc *h)
 		else {
 			snprintf(error, sizeof error, "%s", x->errbuf[0] ?
 			    x->errbuf : curl_easy_strerror(msg->data.result));
-			/* failed before a connection: nothing left */
-			resp.unsent = msg->data.result ==
-			    CURLE_COULDNT_RESOLVE_HOST || msg->data.result ==
-			    CURLE_COULDNT_RESOLVE_PROXY || msg->data.result ==
-			    CURLE_COULDNT_CONNECT;
+			resp.unsent = httpc_unsent(x->easy);
 		}
 		resp.headers = x->resp_headers;
 		resp.body = x->body.s ? x->body.s : "";
@@ -325,12 +335,14 @@ httpc_free(struct httpc *h)
 		struct http_response none;
 
 		TAILQ_REMOVE(&h->xfers, x, entry);
-		curl_multi_remove_handle(h->multi, x->easy);
-		curl_easy_cleanup(x->easy);
-		h->inflight--;
 		/* the owner of arg must get it back to free it */
 		memset(&none, 0, sizeof none);
 		none.body = "";
+		/* still waiting for a connection of its own: nothing left */
+		none.unsent = httpc_unsent(x->easy);
+		curl_multi_remove_handle(h->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+		h->inflight--;
 		x->cb(x->arg, &none, HTTPC_CANCELLED);
 		httpc_xfer_free(x);
 	}

@@ -22,9 +22,9 @@ struct httpc;
 /*
  * Called once per submitted request.  resp->status is 0 when the transport
  * failed; error then says why ("timeout after 10000 ms", "connection
- * refused"), and resp->unsent whether it failed before connecting (a
- * cancelled request counts as sent).  resp and its buffers are valid only
- * during the call.
+ * refused"), and resp->unsent whether no byte of the request had left
+ * (also for a request httpc_free cancelled).  resp and its buffers are
+ * valid only during the call.
  */
 typedef void (*httpc_done_cb)(void *arg, const struct http_response *resp,
     const char *error);

@@ -168,6 +168,12 @@ int	screen_page(struct daemon *, struct account *, const struct conn_page *,
 	    struct screen_prep *prep, struct store_err *);
 
 /* executor.c */
+/*
+ * How the error of an outbox row that failed because its try may have
+ * been applied begins (executor.c); the item view counts such a row as
+ * maybe applied.
+ */
+#define EXEC_OUTCOME_UNKNOWN	"outcome unknown, not sent again"
 int	executor_start(struct daemon *);
 void	executor_stop(struct daemon *);
 void	executor_kick(struct daemon *);
