@@ -11,8 +11,8 @@
  * queue with the error.  Every transition is an audit entry.
  *
  * A try whose outcome is unknown (a timeout or reset after the request
- * left, a gateway's 502 or 504, a stop or a crash while it was out) may
- * have been applied.  It is sent again, with the row's idempotency key,
+ * left, a 5xx but 503, a stop or a crash while it was out) may have been
+ * applied.  It is sent again, with the row's idempotency key,
  * only where the connector says a repeat is harmless: block and mute set
  * a state that is harmless to set twice.  A report is not: Mastodon
  * honours the key only for posting statuses, and gives an account
