@@ -195,15 +195,24 @@ export function itemView(root, idText) {
 				on: { click: () => exportEvidence(it) } }, 'Beweissicherung exportieren') : null);
 	}
 
+	// The daemon's error for a try that may have been applied (EXEC_OUTCOME_UNKNOWN).
+	const OUTCOME_UNKNOWN = 'outcome unknown, not sent again';
+
 	function outboxPanel(it) {
 		const ob = it.outbox || [];
 		if (!ob.length) return null;
 		return h('section', { class: 'panel', 'aria-labelledby': 'h-outbox' },
 			h('h2', { id: 'h-outbox' }, 'Maßnahmen auf der Plattform'),
-			h('ul', { class: 'plain', id: 'outbox' }, ob.map(o => h('li', null,
+			h('ul', { class: 'plain', id: 'outbox' }, ob.map(o => h('li', { 'data-outbox': String(o.id) },
 				act(o.action), ': ', o.state, o.attempts > 1 ? ' (' + o.attempts + ' Versuche)' : '',
 				o.last_error ? [' – ', h('span', { class: 'low' }, o.last_error)] : null,
-				' · ', when(o.updated_at)))));
+				' · ', when(o.updated_at),
+				o.state === 'failed' && String(o.last_error || '').startsWith(OUTCOME_UNKNOWN)
+					? h('p', { class: 'msg error outcome-unknown' },
+						'Ob die Plattform diese Maßnahme erhalten hat, ist unbekannt (die Antwort ging verloren). ' +
+						'Sie wurde nicht erneut gesendet, weil die Plattform sie sonst doppelt erhielte. ' +
+						'Bitte auf der Plattform prüfen, ob sie angekommen ist; falls nicht, den Eintrag erneut bestätigen.')
+					: null))));
 	}
 
 	function notesPanel(it) {
