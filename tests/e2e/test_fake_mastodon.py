@@ -687,6 +687,27 @@ class TestSameAnswers(unittest.TestCase):
         self.assertEqual(statuses(raw), [411])
 
 
+class TestContentHtml(unittest.TestCase):
+    """A status's content as Mastodon renders the text: links shortened,
+    hashtags linked, the rest escaped."""
+
+    def test_apostrophe_in_a_link_is_no_hashtag(self):
+        fake = Fake()
+        try:
+            text = "O'Reilly https://evil.example/?q='x' #Netiquette"
+            self.assertEqual(len(fake.control("POST", "seed", {"author": "a", "text": text})), 1)
+            st, _, page = fake.json("GET", "/api/v1/notifications?%s&limit=1" % MENTION)
+            html = page[0]["status"]["content"]
+            # before, the hashtag step ran on the escaped HTML and made
+            # a tag of "#x27" in "&#x27;"
+            self.assertNotIn("tags/x27", html)
+            self.assertIn('href="https://evil.example/?q=&#x27;x&#x27;"', html)
+            self.assertIn("O'Reilly", html)
+            self.assertIn('tags/Netiquette" class="mention hashtag"', html)
+        finally:
+            fake.stop()
+
+
 class TestGenerate(unittest.TestCase):
     def test_generate(self):
         fake = Fake("--generate", "500")

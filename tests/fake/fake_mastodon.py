@@ -173,6 +173,20 @@ def link_html(url):
                 html.escape(hidden)))
 
 
+def tags_html(text):
+    """Text between links: escaped, its hashtags linked.  On the text, not
+    on its HTML: an escaped apostrophe (&#x27;) is no hashtag."""
+    pieces = []
+    pos = 0
+    for m in TAG_RE.finditer(text):
+        pieces.append(html.escape(text[pos:m.start()], quote=False))
+        pieces.append('<a href="https://%s/tags/%s" class="mention hashtag" '
+                      'rel="tag">#<span>%s</span></a>' % (DOMAIN, m.group(1), m.group(1)))
+        pos = m.end()
+    pieces.append(html.escape(text[pos:], quote=False))
+    return "".join(pieces)
+
+
 def text_to_html(text, mention_own=True, own_acct="bmi"):
     """Plain text to the sanitized HTML Mastodon stores as `content`."""
     paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] or [""]
@@ -181,15 +195,11 @@ def text_to_html(text, mention_own=True, own_acct="bmi"):
         pieces = []
         pos = 0
         for m in URL_RE.finditer(para):
-            pieces.append(html.escape(para[pos:m.start()], quote=False))
+            pieces.append(tags_html(para[pos:m.start()]))
             pieces.append(link_html(m.group(0)))
             pos = m.end()
-        pieces.append(html.escape(para[pos:], quote=False))
+        pieces.append(tags_html(para[pos:]))
         body = "".join(pieces)
-        body = TAG_RE.sub(
-            lambda m: '<a href="https://%s/tags/%s" class="mention hashtag" '
-            'rel="tag">#<span>%s</span></a>' % (DOMAIN, m.group(1), m.group(1)),
-            body)
         body = body.replace("\n", "<br />")
         if i == 0 and mention_own:
             body = ('<span class="h-card" translate="no"><a href="https://%s/@%s"'
