@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nqtest import (CTL, DAEMON, SRC, Daemon, Fake, check,  # noqa: E402
+from nqtest import (CTL, DAEMON, SRC, Daemon, Fake, check, free_port,  # noqa: E402
                     db_query, run_tests, wait_for)
 
 RULES = os.path.join(SRC, "tests", "fixtures", "api", "rules")
@@ -1027,6 +1028,113 @@ def test_undo_after_a_request_cut_off_at_a_stop():
         fake.clear_faults()
 
 
+class Proxy:
+    """A TCP forwarder to the fake that can go down: it cuts the
+    connections it carries and refuses new ones (no listener), then comes
+    back on the same port."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.port = free_port()
+        self.conns = []
+        self.listener = None
+        self.up()
+
+    def up(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(64)
+        self.listener = s
+        threading.Thread(target=self.accept, args=(s,), daemon=True).start()
+
+    def accept(self, s):
+        while True:
+            try:
+                c, _ = s.accept()
+                u = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                return
+            self.conns += [c, u]
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pipe(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+            b.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def down(self):
+        if self.listener is None:
+            return
+        self.listener.shutdown(socket.SHUT_RDWR)    # wakes the accept
+        self.listener.close()
+        self.listener = None
+        for c in self.conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
+        self.conns = []
+
+
+def test_refused_connection_resends_a_report():
+    """A report whose connection is refused never left: it is retried,
+    not failed as "outcome unknown" (as one cut off after it left is),
+    and reaches the platform once.  A daemon of its own, whose platform
+    is behind a proxy that goes down between the queueing and the
+    approval."""
+    fake = Fake()
+    proxy = Proxy(fake.port)
+    text = "Du bist ein Idiot, verbindungslos"
+    fake.post("/_fake/seed", [{"author": "troll12@example.org", "text": text}])
+    d = Daemon(type("Platform", (), {"url": "http://127.0.0.1:%d" % proxy.port,
+                                     "token": fake.token}), mode="review")
+    os.makedirs(d.state, exist_ok=True)
+    rc, out, err = ctl("user", "add", "ida", "--role", "editor", "--state", d.state,
+                       "--password-stdin", stdin="ida-passwort\n")
+    check(rc == 0, "user add ida: %s" % err)
+    try:
+        d.start()
+        ida = Client(d.port)
+        check(ida.login("ida", "ida-passwort")[0] == 200, "ida cannot log in")
+
+        def open_item():
+            st, obj, _ = ida.req("GET", "/api/queue?state=open")
+            return [it for it in obj["items"] if text in it["text"]] or None
+        it = wait_for("the item in the queue", open_item, 60)[0]
+        check("report" in it["proposed"], "proposed %r" % it["proposed"])
+        proxy.down()
+        st, obj, _ = ida.req("POST", "/api/items/%d/decide" % it["id"],
+                             {"decision": "approve", "reason": "Beleidigung"})
+        check(st == 200, "approve %d %r" % (st, obj))
+
+        def report():
+            return db_query(d.state, "SELECT state, attempts, last_error FROM outbox"
+                            " WHERE item = ? AND action = 'report'", it["id"])
+        wait_for("a refused try of the report", lambda: [
+            r for r in report() if r[0] == "pending" and r[2]] or None, 30)
+        proxy.up()
+        wait_for("the report done", lambda: report()[0][0] == "done", 60)
+        time.sleep(1)
+        reports = [a for a in fake.actions()["actions"] if a["kind"] == "report"]
+        check(len(reports) == 1 and reports[0]["applied"], "reports at the fake: %r" % reports)
+        n = db_query(d.state, "SELECT COUNT(*) FROM audit WHERE kind = 'action.failed'")[0][0]
+        check(n == 0, "%d action.failed entries" % n)
+    finally:
+        d.stop()
+        proxy.down()
+        fake.stop()
+
+
 def test_audit_verifies():
     rc, out, err = S["d"].audit_verify()
     check(rc == 0, "audit verify: %s %s" % (out, err))
@@ -1055,7 +1163,8 @@ if __name__ == "__main__":
                    test_undo_of_a_try_whose_answer_was_lost,
                    test_undo_while_the_request_is_on_the_wire,
                    test_refusal_of_a_withdrawn_request,
-                   test_undo_after_a_request_cut_off_at_a_stop, test_audit_verifies,
+                   test_undo_after_a_request_cut_off_at_a_stop,
+                   test_refused_connection_resends_a_report, test_audit_verifies,
                    test_sigterm_with_logins_in_flight])
     except SystemExit as e:
         status = e.code
