@@ -289,6 +289,16 @@ api_items_get(struct api_req *r)
 	x = queue_notes(st, r->id, &e);
 	json_object_set_new(o, "notes", x ? x : json_array());
 	x = queue_outbox(st, r->id, &e);
+	for (i = 0; x != NULL && i < json_array_size(x); i++) {
+		json_t		*ob = json_array_get(x, i);
+		const char	*state = json_string_value(json_object_get(ob,
+				    "state"));
+
+		json_object_set_new(ob, "outcome_unknown", json_boolean(
+		    state != NULL && strcmp(state, "failed") == 0 &&
+		    executor_failed_unknown(json_string_value(
+		    json_object_get(ob, "last_error")))));
+	}
 	json_object_set_new(o, "outbox", x ? x : json_array());
 	memset(&af, 0, sizeof af);
 	af.item = r->id;
@@ -438,7 +448,7 @@ items_maybe_applied(const struct store_outbox_row *row)
  * Any other may have been applied: a done one; a pending one that was
  * tried before, whose answer was lost (a timeout, a 5xx after the
  * platform acted); a sent one, whose request is on the wire; a failed
- * one whose outcome is unknown (EXEC_OUTCOME_UNKNOWN).  Those are
+ * one whose outcome is unknown (executor_failed_unknown).  Those are
  * inverted, and the pending and sent ones withdrawn as well, so that no
  * later try applies them after their inverse.  The inverse of a sent row
  * waits out the request's timeout: it cannot overtake the request.  A
@@ -451,8 +461,7 @@ items_take_back(struct decide_ctx *c, const struct store_outbox_row *row)
 	int64_t		id;
 
 	bool		unknown = row->state == STORE_OB_FAILED &&
-			    row->last_error != NULL && strncmp(row->last_error,
-			    EXEC_OUTCOME_UNKNOWN, strlen(EXEC_OUTCOME_UNKNOWN)) == 0;
+			    executor_failed_unknown(row->last_error);
 
 	/* a failed row did nothing, unless it failed for not knowing that */
 	if (row->state == STORE_OB_ABANDONED ||

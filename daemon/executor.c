@@ -40,6 +40,7 @@
 #include "xmalloc.h"
 
 #define EXEC_BATCH		128	/* rows fetched per round */
+#define EXEC_OUTCOME_UNKNOWN	"outcome unknown, not sent again"
 /*
  * Requests handed to curl, which opens at most HTTP_ACTION_CONNECTIONS
  * per host and queues the rest.  A page's actions go out right after its
@@ -298,6 +299,13 @@ exec_repeat_harmless(const struct exec_job *j)
 	    j->a->conn->repeat_harmless(&j->a->ca, &j->ca);
 }
 
+bool
+executor_failed_unknown(const char *last_error)
+{
+	return last_error != NULL && strncmp(last_error, EXEC_OUTCOME_UNKNOWN,
+	    sizeof EXEC_OUTCOME_UNKNOWN - 1) == 0;
+}
+
 /*
  * A try that may have been applied, its answer lost: retried where a
  * repeat is harmless, else failed to the editors (the file comment says
@@ -317,19 +325,6 @@ exec_unknown(struct daemon *d, struct exec_job *j, int64_t at,
 	    "be a second one on the platform; check there before approving it "
 	    "again (%s)", action_name(j->action), error);
 	exec_fail(d, j, why);
-}
-
-/*
- * Answers that say the request was not acted on: the service was
- * unavailable, or did not read the request (408) or would not yet (425).
- * Any other 5xx may come after the platform acted (Mastodon answers 500
- * when something fails after the report was stored; a gateway's 502 or
- * 504 hides what the platform behind it did).
- */
-static bool
-exec_status_unapplied(int status)
-{
-	return status == 503 || status == 408 || status == 425;
 }
 
 /*
@@ -419,7 +414,7 @@ exec_settle(struct daemon *d, struct exec_job *j)
 		break;
 	}
 	case CONN_RETRY:
-		if (exec_status_unapplied(resp->status))
+		if (conn_status_unapplied(resp->status))
 			exec_retry(d, j, now + exec_backoff(d, j->attempts),
 			    ce.msg, true);
 		else
@@ -546,19 +541,15 @@ exec_prepare_notify(struct daemon *d, struct exec_job *j)
 	return -1;
 }
 
-/*
- * Turns a due row of account a (NULL: no longer configured) into a job
- * with its request.  Returns NULL when the row was settled here (no
- * account, no request could be built).
- */
+/* A row of account a (NULL: no longer configured) as a job, without its request. */
 static struct exec_job *
-exec_prepare(struct daemon *d, struct account *a,
+exec_job_new(struct daemon *d, struct account *a,
     const struct store_outbox_row *row)
 {
 	struct exec_job		*j;
-	struct conn_error	 ce;
 	json_error_t		 jerr;
 	int			 c;
+
 	j = xcalloc(1, sizeof *j);
 	j->d = d;
 	j->a = a;
@@ -583,6 +574,20 @@ exec_prepare(struct daemon *d, struct account *a,
 	j->ca.comment = exec_param(j->params, "comment");
 	j->ca.forward = json_is_true(json_object_get(j->params, "forward"));
 	j->ca.idempotency_key = j->idem_key;
+	return j;
+}
+
+/*
+ * Turns a due row of account a (NULL: no longer configured) into a job
+ * with its request.  Returns NULL when the row was settled here (no
+ * account, no request could be built).
+ */
+static struct exec_job *
+exec_prepare(struct daemon *d, struct account *a,
+    const struct store_outbox_row *row)
+{
+	struct exec_job		*j = exec_job_new(d, a, row);
+	struct conn_error	 ce;
 
 	if (a == NULL) {
 		/*
@@ -931,8 +936,7 @@ exec_resume_unsafe(struct daemon *d, const struct store_outbox_row *row)
 	if (row->action == ACT_NOTIFY ||
 	    (a = exec_account(d, row->account)) == NULL)
 		return false;	/* resent, or failed when it is due */
-	if ((j = exec_prepare(d, a, row)) == NULL)
-		return true;	/* failed there: no request can be built */
+	j = exec_job_new(d, a, row);
 	j->attempts = row->attempts;	/* the lost try was counted */
 	if (!(harmless = exec_repeat_harmless(j)))
 		exec_unknown(d, j, daemon_now(d),

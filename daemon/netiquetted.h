@@ -168,13 +168,13 @@ int	screen_page(struct daemon *, struct account *, const struct conn_page *,
 	    struct screen_prep *prep, struct store_err *);
 
 /* executor.c */
-/*
- * How the error of an outbox row that failed because its try may have
- * been applied begins (executor.c); the item view counts such a row as
- * maybe applied.
- */
-#define EXEC_OUTCOME_UNKNOWN	"outcome unknown, not sent again"
 int	executor_start(struct daemon *);
+/*
+ * Whether a failed outbox row failed because its try may have been
+ * applied (its error says so): an undo counts it as maybe applied, the
+ * item view tells the editors what to check.
+ */
+bool	executor_failed_unknown(const char *last_error);
 void	executor_stop(struct daemon *);
 void	executor_kick(struct daemon *);
 int	executor_stage(struct daemon *);

@@ -227,6 +227,12 @@ conn_classify_status(int s)
 	return CONN_PERMANENT;
 }
 
+bool
+conn_status_unapplied(int s)
+{
+	return s == 503 || s == 408 || s == 425;
+}
+
 /* Parses exactly n digits at *sp into *out and advances. */
 static int
 conn_digits(const char **sp, int n, int *out)

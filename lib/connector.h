@@ -317,6 +317,14 @@ const struct connector *conn_find(const char *platform);
 /* The common mapping: 2xx ok, 401/403 auth, 408/425/5xx/0 retry, ... */
 enum conn_status conn_classify_status(int http_status);
 /*
+ * Whether a failed answer says the platform did not act on the request:
+ * 503 (unavailable), 408 (it did not read it), 425 (it would not yet).
+ * Any other 5xx may come after it acted: an application's 500 after it
+ * stored what was sent, a gateway's 502 or 504 over what the platform
+ * behind it did.
+ */
+bool		 conn_status_unapplied(int http_status);
+/*
  * X-RateLimit-Limit/-Remaining/-Reset (Reset as ISO 8601 or unix seconds)
  * and Retry-After (seconds or HTTP-date).  A 429 without Retry-After waits
  * until the reset, or 60 s when no reset is known either.

@@ -195,9 +195,6 @@ export function itemView(root, idText) {
 				on: { click: () => exportEvidence(it) } }, 'Beweissicherung exportieren') : null);
 	}
 
-	// The daemon's error for a try that may have been applied (EXEC_OUTCOME_UNKNOWN).
-	const OUTCOME_UNKNOWN = 'outcome unknown, not sent again';
-
 	function outboxPanel(it) {
 		const ob = it.outbox || [];
 		if (!ob.length) return null;
@@ -207,7 +204,7 @@ export function itemView(root, idText) {
 				act(o.action), ': ', o.state, o.attempts > 1 ? ' (' + o.attempts + ' Versuche)' : '',
 				o.last_error ? [' – ', h('span', { class: 'low' }, o.last_error)] : null,
 				' · ', when(o.updated_at),
-				o.state === 'failed' && String(o.last_error || '').startsWith(OUTCOME_UNKNOWN)
+				o.outcome_unknown
 					? h('p', { class: 'msg error outcome-unknown' },
 						'Ob die Plattform diese Maßnahme erhalten hat, ist unbekannt (die Antwort ging verloren). ' +
 						'Sie wurde nicht erneut gesendet, weil die Plattform sie sonst doppelt erhielte. ' +

@@ -888,6 +888,9 @@ def test_undo_of_a_try_whose_answer_was_lost():
         wait_for("the report failed as unknown", lambda: db_query(
             S["d"].state, "SELECT id FROM outbox WHERE item = ? AND action = 'report'"
             " AND state = 'failed' AND last_error LIKE 'outcome unknown%'", it["id"]), 30)
+        st, detail, _ = S["anna"].req("GET", "/api/items/%d" % it["id"])
+        check(st == 200 and {o["action"]: o["outcome_unknown"] for o in detail["outbox"]}
+              == {"mute": False, "report": True}, "item outbox %r" % detail.get("outbox"))
         obj = undo_withdraws(it, rows[0][0])
         queues_unmute(obj, "for a mute that may have been applied")
         check(obj["irreversible"] == ["report"], "irreversible: %r" % obj["irreversible"])

@@ -997,6 +997,14 @@ test_helpers(void)
 	CHECK_INT(conn_classify_status(403), CONN_AUTH);
 	CHECK_INT(conn_classify_status(404), CONN_PERMANENT);
 	CHECK_INT(conn_classify_status(422), CONN_PERMANENT);
+	/* of the retried ones, which say nothing was done */
+	CHECK(conn_status_unapplied(503));
+	CHECK(conn_status_unapplied(408));
+	CHECK(conn_status_unapplied(425));
+	CHECK(!conn_status_unapplied(500));
+	CHECK(!conn_status_unapplied(502));
+	CHECK(!conn_status_unapplied(504));
+	CHECK(!conn_status_unapplied(0));
 	CHECK_STR(conn_status_name(CONN_RATELIMITED), "ratelimited");
 }
 
